@@ -1,0 +1,1 @@
+"""Use cases: each reads and writes through the adapters and applies the domain."""

@@ -1,0 +1,1 @@
+"""Test support: talking to the emulators the way clients do."""

@@ -1,0 +1,146 @@
+"""A client's view of the running emulator suite: callables, HTTP, Firestore, Pub/Sub, schedules."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+
+from emulators import PROJECT_ID, Endpoints
+
+T = TypeVar("T")
+OWNER = {"Authorization": "Bearer owner"}  # the emulators' admin credential
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def id_token(uid: str, **claims: Any) -> str:
+    """An unsigned Firebase ID token for ``uid``: the emulators accept it (``alg: none``)."""
+    now = int(time.time())
+    payload = {
+        "iss": f"https://securetoken.google.com/{PROJECT_ID}",
+        "aud": PROJECT_ID,
+        "auth_time": now,
+        "iat": now,
+        "exp": now + 3600,
+        "sub": uid,
+        "user_id": uid,
+        "email": f"{uid}@example.test",
+        "email_verified": True,
+        "firebase": {"sign_in_provider": "password", "identities": {}},
+        **claims,
+    }
+    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(payload)}."
+
+
+@dataclass
+class CallResult:
+    """What a callable answered: ``result`` on success, else ``error`` ({status, message, details})."""
+
+    http_status: int
+    result: Any = None
+    error: dict[str, Any] | None = None
+
+    @property
+    def status(self) -> str:
+        return "OK" if self.error is None else str(self.error.get("status"))
+
+    @property
+    def field_errors(self) -> list[str]:
+        details = (self.error or {}).get("details") or {}
+        return [e["field"] for e in details.get("errors", [])]
+
+
+def wait_for(
+    probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.1, what: str = "condition"
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class Emulators:
+    """Helpers bound to one suite's endpoints."""
+
+    endpoints: Endpoints
+    session: requests.Session = field(default_factory=requests.Session)
+
+    # --- functions ----------------------------------------------------------------------
+
+    def url(self, function: str) -> str:
+        return self.endpoints.function_url(function)
+
+    def call(self, name: str, data: Any = None, uid: str | None = None, token: str | None = None,
+             timeout: float = 60.0) -> CallResult:
+        """Call a callable over HTTP as the Flutter SDK does, signed in as ``uid`` if given."""
+        headers = {"Content-Type": "application/json"}
+        if uid is not None or token is not None:
+            headers["Authorization"] = f"Bearer {token or id_token(uid or '')}"
+        response = self.session.post(self.url(name), json={"data": data}, headers=headers, timeout=timeout)
+        body = response.json()
+        if "error" in body:
+            return CallResult(response.status_code, error=body["error"])
+        return CallResult(response.status_code, result=body.get("result"))
+
+    def run_scheduled(self, name: str, schedule_time: datetime | None = None) -> requests.Response:
+        """Run a scheduled function now (the emulator never fires them by itself)."""
+        when = (schedule_time or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+        headers = {"X-CloudScheduler-JobName": name, "X-CloudScheduler-ScheduleTime": when}
+        return self.session.post(f"{self.url(name)}-0", headers=headers, json={}, timeout=120)
+
+    # --- firestore ----------------------------------------------------------------------
+
+    def firestore(self) -> Any:
+        """An admin Firestore client (rules do not apply)."""
+        from google.cloud import firestore
+
+        return firestore.Client(project=PROJECT_ID)
+
+    def firestore_rest(self, path: str) -> str:
+        return f"http://{self.endpoints.firestore}/v1/projects/{PROJECT_ID}/databases/(default)/documents/{path}"
+
+    def clear_firestore(self) -> None:
+        url = f"http://{self.endpoints.firestore}/emulator/v1/projects/{PROJECT_ID}/databases/(default)/documents"
+        self.session.delete(url, timeout=30).raise_for_status()
+
+    def clear_auth(self) -> None:
+        url = f"http://{self.endpoints.auth}/emulator/v1/projects/{PROJECT_ID}/accounts"
+        self.session.delete(url, timeout=30).raise_for_status()
+
+    def load_rules(self, rules: str) -> None:
+        """Replace the Firestore emulator's security rules."""
+        url = f"http://{self.endpoints.firestore}/emulator/v1/projects/{PROJECT_ID}:securityRules"
+        body = {"rules": {"files": [{"name": "firestore.rules", "content": rules}]}}
+        response = self.session.put(url, json=body, timeout=30)
+        if response.status_code != 200:
+            raise AssertionError(f"rules refused by the emulator: {response.text[:2000]}")
+
+    # --- pub/sub ------------------------------------------------------------------------
+
+    def publish(self, topic: str, message: dict[str, Any]) -> str:
+        """Publish a JSON message to ``topic`` (created if missing); returns the message id."""
+        from google.api_core.exceptions import AlreadyExists
+        from google.cloud import pubsub_v1
+
+        publisher = pubsub_v1.PublisherClient()
+        path = publisher.topic_path(PROJECT_ID, topic)
+        try:
+            publisher.create_topic(name=path)
+        except AlreadyExists:
+            pass
+        return str(publisher.publish(path, json.dumps(message).encode()).result(timeout=30))

@@ -1,0 +1,42 @@
+"""The emulator tooling refuses real projects and says clearly why a suite can't start."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from emulators import EmulatorError, EmulatorSuite, Endpoints, config_with_port_offset, require_demo_project
+
+
+def test_a_non_demo_project_id_is_refused() -> None:
+    with pytest.raises(EmulatorError, match="not a demo- project"):
+        require_demo_project("gitalong-prod")
+    assert require_demo_project("demo-gitalong") == "demo-gitalong"
+
+
+def test_a_taken_port_stops_the_start_with_one_clear_line() -> None:
+    offset = 20000
+    suite = EmulatorSuite(env={}, port_offset=offset)
+    host, port = suite.endpoints.firestore.rsplit(":", 1)
+    with socket.socket() as holder:
+        holder.bind((host, int(port)))
+        holder.listen()
+        with pytest.raises(EmulatorError) as caught:
+            suite.start(deadline_s=5)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"port {host}:{port} (firestore emulator) is already in use" in message
+
+
+def test_a_port_offset_moves_every_emulator_port() -> None:
+    base = Endpoints.from_config()
+    path = config_with_port_offset(300)
+    try:
+        moved = Endpoints.from_config(path)
+        assert int(moved.firestore.rsplit(":")[1]) == int(base.firestore.rsplit(":")[1]) + 300
+        assert int(moved.functions.rsplit(":")[1]) == int(base.functions.rsplit(":")[1]) + 300
+        assert json.loads(path.read_text())["functions"] == json.loads(path.with_name("firebase.json").read_text())["functions"]
+    finally:
+        path.unlink()
