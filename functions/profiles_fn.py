@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from firebase_functions import firestore_fn
+import _firestore_triggers as firestore_trigger
+
+if TYPE_CHECKING:
+    from firebase_functions.firestore_fn import Change, Event
 
 
-@firestore_fn.on_document_written(document="users/{uid}")
-def sync_profile(event: firestore_fn.Event[firestore_fn.Change[Any]]) -> None:
+@firestore_trigger.on_document_written(document="users/{uid}")
+def sync_profile(event: Event[Change[Any]]) -> None:
     """Write (or remove) the public card ``profiles/{uid}`` for a change of ``users/{uid}``."""
     from gitalong.services import profile_sync
 
