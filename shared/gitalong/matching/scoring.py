@@ -1,0 +1,47 @@
+"""Reciprocal scores: how well two people serve each other's needs.
+
+For a viewer A and a candidate B, with L2-normalized vectors:
+
+- ``offer_score = sim(B.offer, A.need)``: how well their offer meets my need;
+- ``need_score = sim(A.offer, B.need)``: how well my offer meets their need;
+- ``score = 2ab / (a + b)``: the harmonic mean (RECON-style reciprocal score), high
+  only when *both* directions are good. Negative similarities count as 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+F32 = npt.NDArray[np.float32]
+EPS = np.float32(1e-9)
+
+
+def harmonic(a: npt.ArrayLike, b: npt.ArrayLike) -> F32:
+    """Element-wise harmonic mean of two similarity arrays, negatives clipped to 0."""
+    a32 = np.maximum(np.asarray(a, dtype=np.float32), 0)
+    b32 = np.maximum(np.asarray(b, dtype=np.float32), 0)
+    return (2 * a32 * b32 / (a32 + b32 + EPS)).astype(np.float32)
+
+
+def harmonic_inplace(a: F32, b: F32, scratch: F32) -> F32:
+    """Harmonic mean of ``a`` and ``b`` written into ``a``; ``scratch`` (same shape) is clobbered.
+
+    No temporaries of the block's size are allocated: this is what keeps a shard's
+    peak memory at a few blocks of ``queries x candidates`` float32.
+    """
+    np.maximum(a, 0, out=a)
+    np.maximum(b, 0, out=b)
+    np.add(a, b, out=scratch)
+    scratch += EPS
+    a *= b
+    a *= 2
+    a /= scratch
+    return a
+
+
+def reciprocal(my_offer: F32, my_need: F32, their_offer: F32, their_need: F32) -> tuple[F32, F32, F32]:
+    """``(score, offer_score, need_score)`` of one viewer against candidate rows."""
+    offer_score = (their_offer @ my_need).astype(np.float32)
+    need_score = (their_need @ my_offer).astype(np.float32)
+    return harmonic(offer_score, need_score), offer_score, need_score
