@@ -27,7 +27,10 @@ initialize_app()
 def hello(req: https_fn.Request) -> https_fn.Response:
     return https_fn.Response("hello")
 '''
-PROBE = "import sys, time; sys.path.insert(0, '.'); t = time.perf_counter(); import main; print(time.perf_counter() - t)"
+PROBE = (
+    "import sys, time; sys.path.insert(0, '.'); t = time.perf_counter(); import main; "
+    "print(time.perf_counter() - t)"
+)
 
 
 def _sample(folder: Path) -> float:

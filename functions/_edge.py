@@ -24,10 +24,9 @@ def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler
     Validation failures become ``INVALID_ARGUMENT`` with ``details.errors``; any
     :class:`gitalong.errors.GitAlongError` becomes the callable status it names.
     """
-    from pydantic import ValidationError
-
     from gitalong.contract import CALLABLES
     from gitalong.errors import GitAlongError, InvalidArgument, Unauthenticated, errors_from_validation
+    from pydantic import ValidationError
 
     spec = CALLABLES[name]
     try:
@@ -35,12 +34,14 @@ def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler
             raise Unauthenticated(f"{name} needs a signed-in user")
         data = req.data if req.data is not None else {}
         if not isinstance(data, dict):
-            raise InvalidArgument("the request must be a JSON object", [{"field": "(root)", "message": "not an object"}])
+            raise InvalidArgument(
+                "the request must be a JSON object", [{"field": "(root)", "message": "not an object"}]
+            )
         try:
             request = spec.request.model_validate(data)
         except ValidationError as exc:
             raise InvalidArgument(f"invalid {name} request", errors_from_validation(exc)) from None
-        result = handler(req.auth.uid, request)
+        result = handler(str(req.auth.uid), request)
     except GitAlongError as error:
         logger.info("%s refused: %s %s", name, error.status, error.message)
         raise _https_error(error) from None

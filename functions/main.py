@@ -6,7 +6,6 @@ so handlers load the domain (``gitalong``) and heavy libraries when first called
 """
 
 from firebase_admin import initialize_app
-
 from health_fn import health
 from profiles_fn import sync_profile
 

@@ -12,10 +12,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import environment
-from emulators import EmulatorError, Endpoints, EmulatorSuite, wait_until_ready
+import pytest
+from emulators import EmulatorError, EmulatorSuite, Endpoints, wait_until_ready
 from support.emulators import Emulators
 
 

@@ -92,7 +92,7 @@ def cmd_test(args: list[str]) -> int:
 
 def cmd_schemas() -> int:
     dev_python = environment.ensure_dev_venv()
-    return _in_dev_venv(dev_python, ["tools/schemas.py"])
+    return _in_dev_venv(dev_python, ["tools/write_schemas.py"])
 
 
 def cmd_lint() -> int:

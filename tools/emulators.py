@@ -7,6 +7,7 @@ Python function workers firebase-tools leaves behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -63,11 +65,11 @@ class Endpoints:
         """The endpoints of a suite somebody else started, if its variables are set."""
         names = ("FIREBASE_AUTH_EMULATOR_HOST", "FUNCTIONS_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST",
                  "PUBSUB_EMULATOR_HOST")
-        values = [os.environ.get(name) for name in names]
-        if not all(values):
+        auth, functions, firestore, pubsub = (os.environ.get(name, "") for name in names)
+        if not (auth and functions and firestore and pubsub):
             return None
         hub = os.environ.get("FIREBASE_EMULATOR_HUB", "127.0.0.1:4400")
-        return cls(*values, hub=hub)  # type: ignore[misc]
+        return cls(auth=auth, functions=functions, firestore=firestore, pubsub=pubsub, hub=hub)
 
     def client_env(self) -> dict[str, str]:
         """The variables that point clients (and a second test run) at this suite."""
@@ -106,7 +108,7 @@ def _answers(url: str, timeout: float = 2.0, ok_only: bool = False) -> bool:
         return False
 
 
-def wait_until_ready(endpoints: Endpoints, deadline_s: float, alive: callable = lambda: True) -> None:  # type: ignore[valid-type]
+def wait_until_ready(endpoints: Endpoints, deadline_s: float, alive: Callable[[], bool] = lambda: True) -> None:
     """Poll each emulator (and the ``health`` function) until all answer or the deadline passes."""
     checks = {
         "firestore": f"http://{endpoints.firestore}/",
@@ -188,7 +190,8 @@ class EmulatorSuite:
             text=True,
         )
         try:
-            wait_until_ready(self.endpoints, deadline_s, alive=lambda: self._process.poll() is None)  # type: ignore[union-attr]
+            process = self._process
+            wait_until_ready(self.endpoints, deadline_s, alive=lambda: process.poll() is None)
         except EmulatorError as err:
             self.stop()
             raise EmulatorError(f"{err}{self._diagnosis()}") from None
@@ -213,12 +216,8 @@ class EmulatorSuite:
             os.killpg(process.pid, signal.SIGINT)
         except ProcessLookupError:
             return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -11,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-
 from emulators import PROJECT_ID, Endpoints
 
 T = TypeVar("T")
@@ -135,12 +135,10 @@ class Emulators:
     def publish(self, topic: str, message: dict[str, Any]) -> str:
         """Publish a JSON message to ``topic`` (created if missing); returns the message id."""
         from google.api_core.exceptions import AlreadyExists
-        from google.cloud import pubsub_v1
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
         publisher = pubsub_v1.PublisherClient()
         path = publisher.topic_path(PROJECT_ID, topic)
-        try:
+        with contextlib.suppress(AlreadyExists):
             publisher.create_topic(name=path)
-        except AlreadyExists:
-            pass
         return str(publisher.publish(path, json.dumps(message).encode()).result(timeout=30))

@@ -6,9 +6,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from firebase_functions import https_fn
-
 from _edge import run_callable
+from firebase_functions import https_fn
 from gitalong.errors import FailedPrecondition, ResourceExhausted
 
 
@@ -47,7 +46,9 @@ def test_invalid_input_is_invalid_argument_naming_the_field(data: Any, field: st
     with pytest.raises(https_fn.HttpsError) as caught:
         run_callable("record_swipe", _request(data), _swipe)
     assert caught.value.code == https_fn.FunctionsErrorCode.INVALID_ARGUMENT
-    assert field in [e["field"] for e in caught.value.details["errors"]]
+    details = caught.value.details
+    assert isinstance(details, dict)
+    assert field in [e["field"] for e in details["errors"]]
 
 
 @pytest.mark.parametrize(

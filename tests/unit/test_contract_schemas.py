@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import schemas as schema_tool
-
+import write_schemas as schema_tool
 from gitalong.contract import CALLABLES
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"

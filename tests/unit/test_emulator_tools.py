@@ -6,7 +6,6 @@ import json
 import socket
 
 import pytest
-
 from emulators import EmulatorError, EmulatorSuite, Endpoints, config_with_port_offset, require_demo_project
 
 
@@ -37,6 +36,7 @@ def test_a_port_offset_moves_every_emulator_port() -> None:
         moved = Endpoints.from_config(path)
         assert int(moved.firestore.rsplit(":")[1]) == int(base.firestore.rsplit(":")[1]) + 300
         assert int(moved.functions.rsplit(":")[1]) == int(base.functions.rsplit(":")[1]) + 300
-        assert json.loads(path.read_text())["functions"] == json.loads(path.with_name("firebase.json").read_text())["functions"]
+        original = json.loads(path.with_name("firebase.json").read_text())
+        assert json.loads(path.read_text())["functions"] == original["functions"]
     finally:
         path.unlink()

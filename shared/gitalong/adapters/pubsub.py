@@ -18,7 +18,7 @@ MATCH_CREATED = "match-created"
 
 @lru_cache(maxsize=1)
 def _publisher() -> Any:
-    from google.cloud import pubsub_v1
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
     return pubsub_v1.PublisherClient()
 
