@@ -1,0 +1,266 @@
+"""firestore.rules, proven by the allow/deny matrix in rules/firestore_cases.yaml.
+
+The rules are loaded into the emulator once, the matrix's fixture documents are seeded once
+with the admin client (rules don't apply to it), then every case runs as a client would:
+through the emulator's Firestore REST API with an (unsigned) emulator ID token, or with no
+token for ``anonymous``. A case passes when the emulator allows or refuses (403
+PERMISSION_DENIED) as the matrix expects. After an allowed write, the documents the case
+touched are put back, so cases don't depend on each other's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from emulators import PROJECT_ID
+from support.emulators import Emulators, id_token
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "firestore.rules"
+MATRIX = ROOT / "rules" / "firestore_cases.yaml"
+DOCUMENTS = f"projects/{PROJECT_ID}/databases/(default)/documents"
+OPERATIONS = ("get", "list", "create", "update", "delete")
+WRITES = ("create", "update", "set", "delete")
+FILTER_OPS = {
+    "==": "EQUAL", "!=": "NOT_EQUAL", "<": "LESS_THAN", "<=": "LESS_THAN_OR_EQUAL", ">": "GREATER_THAN",
+    ">=": "GREATER_THAN_OR_EQUAL", "array-contains": "ARRAY_CONTAINS", "in": "IN",
+    "array-contains-any": "ARRAY_CONTAINS_ANY",
+}
+
+
+class RequestTime:
+    """``$request_time``: the server's timestamp (a REQUEST_TIME transform / SERVER_TIMESTAMP)."""
+
+
+class Delete:
+    """``$delete``: remove the field (in the update mask, absent from the fields)."""
+
+
+def resolve(value: Any) -> Any:
+    """The matrix's sentinels made real: ``$request_time``, ``$now``, ``$delete``, ``{$repeat: [s, n]}``."""
+    if value == "$request_time":
+        return RequestTime()
+    if value == "$now":
+        return datetime.now(UTC)
+    if value == "$delete":
+        return Delete()
+    if isinstance(value, dict):
+        if set(value) == {"$repeat"}:
+            text, times = value["$repeat"]
+            return str(text) * int(times)
+        return {key: resolve(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(item) for item in value]
+    return value
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """A Python value as a Firestore REST ``Value``."""
+    if value is None:
+        return {"nullValue": None}
+    if isinstance(value, bool):
+        return {"booleanValue": value}
+    if isinstance(value, int):
+        return {"integerValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, str):
+        return {"stringValue": value}
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return {"timestampValue": moment.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+    if isinstance(value, list):
+        return {"arrayValue": {"values": [encode(item) for item in value]}}
+    if isinstance(value, dict):
+        return {"mapValue": {"fields": {key: encode(item) for key, item in value.items()}}}
+    raise TypeError(f"no Firestore encoding for {value!r}")
+
+
+def for_admin(value: Any) -> Any:
+    """A resolved fixture value for the admin client (server timestamps as SERVER_TIMESTAMP)."""
+    from google.cloud import firestore
+
+    if isinstance(value, RequestTime):
+        return firestore.SERVER_TIMESTAMP
+    if isinstance(value, dict):
+        return {key: for_admin(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [for_admin(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Case:
+    """One line of the matrix: ``who`` tries ``op`` on ``path`` and is expected to be allowed or not."""
+
+    name: str
+    who: str
+    op: str
+    path: str
+    expect: str
+    data: dict[str, Any] = field(default_factory=dict)
+    where: list[list[Any]] = field(default_factory=list)
+    collection_group: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return self.expect == "allow"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The parsed case file: principals (name -> uid or None), fixture documents, cases."""
+
+    principals: dict[str, str | None]
+    fixtures: dict[str, dict[str, Any]]
+    cases: list[Case]
+
+
+def load_matrix(path: Path = MATRIX) -> Matrix:
+    raw = yaml.safe_load(path.read_text())
+    principals = raw["principals"]
+    cases = [Case(**case) for case in raw["cases"]]
+    for case in cases:
+        assert case.op in (*OPERATIONS, "set"), f"{case.name}: unknown operation {case.op!r}"
+        assert case.expect in ("allow", "deny"), f"{case.name}: expect must be allow or deny"
+        assert case.who in principals, f"{case.name}: unknown principal {case.who!r}"
+        segments = case.path.count("/") + 1
+        assert segments % 2 == (1 if case.op == "list" else 0), f"{case.name}: path {case.path!r} vs {case.op}"
+    return Matrix(principals, raw["fixtures"], cases)
+
+
+MATRIX_DATA = load_matrix()
+
+
+class Client:
+    """A Firestore REST client acting as one principal (no token for ``anonymous``)."""
+
+    def __init__(self, emulators: Emulators, uid: str | None) -> None:
+        self.base = f"http://{emulators.endpoints.firestore}/v1/{DOCUMENTS}"
+        self.session = emulators.session
+        self.headers = {"Authorization": f"Bearer {id_token(uid)}"} if uid else {}
+
+    def run(self, case: Case) -> requests.Response:
+        if case.op == "get":
+            return self.session.get(f"{self.base}/{case.path}", headers=self.headers, timeout=30)
+        if case.op == "list":
+            return self._query(case)
+        return self._commit(case)
+
+    def _query(self, case: Case) -> requests.Response:
+        parent, _, collection = case.path.rpartition("/")
+        query: dict[str, Any] = {"from": [{"collectionId": collection, "allDescendants": case.collection_group}],
+                                 "limit": 50}
+        filters = [
+            {"fieldFilter": {"field": {"fieldPath": name}, "op": FILTER_OPS[op], "value": encode(resolve(value))}}
+            for name, op, value in case.where
+        ]
+        if len(filters) == 1:
+            query["where"] = filters[0]
+        elif filters:
+            query["where"] = {"compositeFilter": {"op": "AND", "filters": filters}}
+        url = f"{self.base}/{parent}:runQuery" if parent else f"{self.base}:runQuery"
+        return self.session.post(url, json={"structuredQuery": query}, headers=self.headers, timeout=30)
+
+    def _commit(self, case: Case) -> requests.Response:
+        name = f"{DOCUMENTS}/{case.path}"
+        write: dict[str, Any]
+        if case.op == "delete":
+            write = {"delete": name}
+        else:
+            data = resolve(case.data)
+            fields = {k: encode(v) for k, v in data.items() if not isinstance(v, RequestTime | Delete)}
+            write = {"update": {"name": name, "fields": fields}}
+            transforms = [{"fieldPath": k, "setToServerValue": "REQUEST_TIME"}
+                          for k, v in data.items() if isinstance(v, RequestTime)]
+            if transforms:
+                write["updateTransforms"] = transforms
+            if case.op == "create":
+                write["currentDocument"] = {"exists": False}
+            elif case.op == "update":  # update(): only the named fields, on an existing document
+                write["updateMask"] = {"fieldPaths": [k for k, v in data.items() if not isinstance(v, RequestTime)]}
+                write["currentDocument"] = {"exists": True}
+        url = f"{self.base.rsplit('/documents', 1)[0]}/documents:commit"
+        return self.session.post(url, json={"writes": [write]}, headers=self.headers, timeout=30)
+
+
+def outcome(case: Case, response: requests.Response) -> str:
+    """``allow`` or ``deny``; anything but success or PERMISSION_DENIED fails the case loudly."""
+    if response.status_code == 200:
+        return "allow"
+    if response.status_code == 404 and case.op == "get":
+        return "allow"  # the rules let the read through; the document just isn't there
+    if response.status_code == 403 and "PERMISSION_DENIED" in response.text:
+        return "deny"
+    raise AssertionError(f"{case.name}: unexpected answer {response.status_code}: {response.text[:500]}")
+
+
+class Fixtures:
+    """The matrix's documents, seeded with the admin client and restored after allowed writes."""
+
+    def __init__(self, emulators: Emulators, documents: dict[str, dict[str, Any]]) -> None:
+        self.db = emulators.firestore()
+        self.documents = {path: for_admin(resolve(data)) for path, data in documents.items()}
+
+    def seed(self) -> None:
+        batch = self.db.batch()
+        for path, data in self.documents.items():
+            batch.set(self.db.document(path), data)
+        batch.commit()
+
+    def restore(self, path: str) -> None:
+        ref = self.db.document(path)
+        if path in self.documents:
+            ref.set(self.documents[path])
+        else:
+            ref.delete()
+
+
+@pytest.fixture(autouse=True)
+def clean_firestore() -> None:
+    """Replaces the integration tier's per-test wipe: the whole matrix shares one seeded state."""
+
+
+@pytest.fixture(scope="module")
+def fixtures(emulators: Emulators) -> Iterator[Fixtures]:
+    emulators.load_rules(RULES.read_text())
+    emulators.clear_firestore()
+    seeded = Fixtures(emulators, MATRIX_DATA.fixtures)
+    seeded.seed()
+    yield seeded
+    emulators.clear_firestore()
+
+
+@pytest.mark.parametrize("case", MATRIX_DATA.cases, ids=[case.name for case in MATRIX_DATA.cases])
+def test_the_rules_allow_or_refuse_each_case_as_the_matrix_says(
+    emulators: Emulators, fixtures: Fixtures, case: Case
+) -> None:
+    client = Client(emulators, MATRIX_DATA.principals[case.who])
+    response = client.run(case)
+    result = outcome(case, response)
+    if result == "allow" and case.op in WRITES:
+        fixtures.restore(case.path)
+    verdict = "allowed" if result == "allow" else f"denied: {response.text[:800]}"
+    assert result == case.expect, f"{case.name}: {case.who} {case.op} {case.path} was {verdict}"
+
+
+def test_the_matrix_covers_every_collection_with_every_operation_and_principal_kind() -> None:
+    # GIVEN the matrix; WHEN grouped by top-level collection; THEN each has all five operations
+    by_collection: dict[str, set[str]] = {}
+    for case in MATRIX_DATA.cases:
+        by_collection.setdefault(case.path.split("/")[0], set()).add(case.op)
+    contract_collections = {"users", "profiles", "projects", "swipes", "matches", "recommendations",
+                            "notifications", "media", "events", "showcase_posts"}
+    assert contract_collections <= set(by_collection)
+    for collection in contract_collections:
+        assert set(OPERATIONS) <= by_collection[collection], f"{collection}: {sorted(by_collection[collection])}"
+    assert {case.who for case in MATRIX_DATA.cases} == set(MATRIX_DATA.principals)
+    assert len(MATRIX_DATA.cases) >= 80
+    assert {case.expect for case in MATRIX_DATA.cases} == {"allow", "deny"}
