@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StringConstraints, model_validator
+from pydantic import Field, StrictBool, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from gitalong.contract.types import (
     DocId,
@@ -179,24 +179,37 @@ Metric = Literal[
 
 
 class GetAnalyticsRequest(Request):
-    metric: Metric | None = None
+    """The caller's metrics, all time or over whole UTC days ``start_date``..``end_date``.
+
+    A lone ``start_date`` runs to today, a lone ``end_date`` starts a year before it; the
+    range must have ``start_date <= end_date`` and span at most 366 days.
+    """
+
+    metric: Metric | None = Field(default=None, description="Only this metric (the others come back null).")
     start_date: date | None = None
     end_date: date | None = None
 
-    @model_validator(mode="after")
-    def _range_is_sane(self) -> GetAnalyticsRequest:
-        if self.start_date and self.end_date:
-            if self.start_date > self.end_date:
-                raise ValueError("start_date must not be after end_date")
-            if (self.end_date - self.start_date).days > 366:
-                raise ValueError("the date range may span at most one year")
-        return self
+    @field_validator("end_date")
+    @classmethod
+    def _range_is_sane(cls, end: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if start is not None and end is not None:
+            if start > end:
+                raise ValueError("end_date must not be before start_date")
+            if (end - start).days + 1 > 366:
+                raise ValueError("the date range may span at most one year (366 days)")
+        return end
 
 
 class AnalyticsMetrics(Response):
+    """Null means not asked for (``metric``) or not recorded (``profile_views``, or
+    ``response_rate`` when no right swipe was received)."""
+
     total_matches: int | None = None
-    successful_connections: int | None = None
-    response_rate: float | None = None
+    successful_connections: int | None = Field(default=None, description="Matches where both sides wrote.")
+    response_rate: float | None = Field(
+        default=None, description="Share (0-1) of right/super swipes received that the user swiped back on."
+    )
     swipes_given: int | None = None
     swipes_received: int | None = None
     events_attended: int | None = None
@@ -206,6 +219,8 @@ class AnalyticsMetrics(Response):
 
 class GetAnalyticsResponse(Response):
     metrics: AnalyticsMetrics
+    start_date: date | None = Field(default=None, description="The measured range; null for all time.")
+    end_date: date | None = None
 
 
 class DeleteAccountRequest(Request):
@@ -216,6 +231,36 @@ class DeleteAccountRequest(Request):
         if not self.confirm:
             raise ValueError("confirm must be true to delete the account")
         return self
+
+
+# --- events (recommend_events) ------------------------------------------------------
+
+
+class RecommendEventsRequest(Request):
+    limit: Annotated[int, Field(ge=1, le=50, strict=True, description="How many events, 1-50.")] = 10
+
+
+class EventCard(Response):
+    """What the app shows of an event."""
+
+    title: str = ""
+    category: str | None = None
+    department: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    attendee_count: int = 0
+    skills: list[str] = Field(default=[], description="Canonical skills of the event (taxonomy spelling).")
+
+
+class RecommendedEvent(Response):
+    id: str
+    score: float = Field(description="0.7 x skill overlap + 0.3 x similar users going (saturates at 3).")
+    reasons: list[str]
+    event: EventCard
+
+
+class RecommendEventsResponse(Response):
+    events: list[RecommendedEvent]
 
 
 # --- the registry -------------------------------------------------------------------
@@ -241,5 +286,6 @@ CALLABLES: dict[str, CallableSpec] = {
     "create_upload_signature": CallableSpec(CreateUploadSignatureRequest, CreateUploadSignatureResponse),
     "delete_media": CallableSpec(DeleteMediaRequest, Ok),
     "get_analytics": CallableSpec(GetAnalyticsRequest, GetAnalyticsResponse),
+    "recommend_events": CallableSpec(RecommendEventsRequest, RecommendEventsResponse),
     "delete_account": CallableSpec(DeleteAccountRequest, Ok),
 }

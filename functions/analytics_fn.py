@@ -1,0 +1,67 @@
+"""Analytics: the caller's metrics, event recommendations, the daily and weekly jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from _edge import run_callable
+from firebase_functions import firestore_fn, https_fn, scheduler_fn
+
+
+@https_fn.on_call()
+def get_analytics(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """The caller's metrics, all time or over ``start_date``..``end_date`` (at most a year)."""
+    from gitalong.services import analytics
+
+    return run_callable("get_analytics", req, analytics.get_analytics)
+
+
+@https_fn.on_call()
+def recommend_events(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """Upcoming events for the caller, ranked by skill overlap and by what similar users attend."""
+    from gitalong.services import events
+
+    return run_callable("recommend_events", req, events.recommend_events)
+
+
+@firestore_fn.on_document_created(document="matches/{matchId}/messages/{messageId}")
+def track_connection(event: firestore_fn.Event[Any]) -> None:
+    """Mark a match a successful connection once both participants have written."""
+    from gitalong.services import analytics
+
+    message = event.data.to_dict() if event.data is not None else None
+    if not message or not isinstance(message.get("sender_id"), str):
+        return
+    analytics.record_message(event.params["matchId"], message["sender_id"], message.get("created_at"))
+
+
+@firestore_fn.on_document_written(document="profiles/{uid}")
+def count_profile_skills(event: firestore_fn.Event[firestore_fn.Change[Any]]) -> None:
+    """Per-skill profile counts for ``stats/skills``."""
+    from gitalong.services import analytics
+
+    before, after = event.data.before, event.data.after
+    analytics.profile_skill_deltas(
+        event.id, event.params["uid"],
+        before.to_dict() if before is not None and before.exists else None,
+        after.to_dict() if after is not None and after.exists else None,
+    )
+
+
+@scheduler_fn.on_schedule(schedule="15 1 * * *", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540)
+def daily_engagement(event: scheduler_fn.ScheduledEvent) -> None:
+    """Yesterday's (UTC) per-user and platform metrics, then ``stats/skills``; safe to re-run."""
+    from gitalong import analytics as domain
+    from gitalong.services import analytics
+
+    day = domain.day_to_report(event.schedule_time)
+    analytics.run_daily(day)
+    analytics.refresh_skill_stats(day)
+
+
+@scheduler_fn.on_schedule(schedule="30 3 * * 1", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540)
+def weekly_consistency(event: scheduler_fn.ScheduledEvent) -> None:
+    """Check derived data against its sources, repair what can be, report in ``stats/consistency/runs``."""
+    from gitalong.services import consistency
+
+    consistency.run(event.schedule_time)
