@@ -6,9 +6,30 @@ so handlers load the domain (``gitalong``) and heavy libraries when first called
 """
 
 from firebase_admin import initialize_app
+from analytics_fn import (
+    count_profile_skills,
+    daily_engagement,
+    get_analytics,
+    recommend_events,
+    track_connection,
+    weekly_consistency,
+)
+from events_fn import count_attendance, sync_event, sync_showcase_post
 from health_fn import health
 from profiles_fn import sync_profile
 
 initialize_app()
 
-__all__ = ["health", "sync_profile"]
+__all__ = [
+    "get_analytics",
+    "recommend_events",
+    "track_connection",
+    "count_profile_skills",
+    "daily_engagement",
+    "weekly_consistency",
+    "sync_event",
+    "count_attendance",
+    "sync_showcase_post",
+    "health",
+    "sync_profile",
+]
