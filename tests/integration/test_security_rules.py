@@ -107,6 +107,7 @@ class Case:
     expect: str
     data: dict[str, Any] = field(default_factory=dict)
     where: list[list[Any]] = field(default_factory=list)
+    order: list[list[str]] = field(default_factory=list)  # [[field, asc|desc]]
     collection_group: bool = False
 
     @property
@@ -166,6 +167,11 @@ class Client:
             query["where"] = filters[0]
         elif filters:
             query["where"] = {"compositeFilter": {"op": "AND", "filters": filters}}
+        if case.order:
+            query["orderBy"] = [
+                {"field": {"fieldPath": name}, "direction": "DESCENDING" if way == "desc" else "ASCENDING"}
+                for name, way in case.order
+            ]
         url = f"{self.base}/{parent}:runQuery" if parent else f"{self.base}:runQuery"
         return self.session.post(url, json={"structuredQuery": query}, headers=self.headers, timeout=30)
 
@@ -263,4 +269,12 @@ def test_the_matrix_covers_every_collection_with_every_operation_and_principal_k
         assert set(OPERATIONS) <= by_collection[collection], f"{collection}: {sorted(by_collection[collection])}"
     assert {case.who for case in MATRIX_DATA.cases} == set(MATRIX_DATA.principals)
     assert len(MATRIX_DATA.cases) >= 80
+    issue_attacks = {
+        "attack-write-someone-elses-profile", "attack-update-role-admin", "attack-update-is-admin-flag",
+        "attack-forge-sender-id", "attack-read-another-users-recommendations", "attack-read-another-users-swipe",
+        "attack-list-all-users-emails", "attack-oversize-bio-2001-chars", "attack-change-project-owner-id",
+    }
+    names = [case.name for case in MATRIX_DATA.cases]
+    assert issue_attacks <= set(names)
+    assert len(names) == len(set(names)), "case names must be unique"
     assert {case.expect for case in MATRIX_DATA.cases} == {"allow", "deny"}
