@@ -143,6 +143,11 @@ def config_with_port_offset(offset: int) -> Path:
         for key in ("port", "websocketPort"):
             if key in settings:
                 settings[key] += offset
+    # The Eventarc and Cloud Tasks emulators start with the functions emulator on fixed default
+    # ports (9299, 9499) and fall back to the next free port, which can be another suite's
+    # offset hub/logging port: pin them, moved by the same offset.
+    for name, default in (("eventarc", 9299), ("tasks", 9499)):
+        config["emulators"].setdefault(name, {"host": "127.0.0.1", "port": default + offset})
     # Written beside firebase.json: firebase-tools resolves the config's paths from its folder.
     path = ROOT / f"firebase.offset-{offset}.json"
     path.write_text(json.dumps(config, indent=2))
