@@ -1,0 +1,38 @@
+"""stats/skills: per-skill counts across profiles, posts and events, with week-over-week change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from support.emulators import Emulators, wait_for
+
+
+def _shard_total(db: Any) -> int:
+    return sum(n for shard in db.collection("stats").document("skills").collection("shards").stream()
+               for source in ("profiles", "posts", "events")
+               for n in ((shard.to_dict() or {}).get(source) or {}).values())
+
+
+def test_skill_stats_count_every_source_and_compare_with_last_week(emulators: Emulators, db: Any, uid: str) -> None:
+    db.collection("profiles").document(f"{uid}a").set({"display_name": "A", "skills": ["python", "go"]})
+    db.collection("profiles").document(f"{uid}b").set({"display_name": "B", "skills": ["Python"]})
+    db.collection("showcase_posts").document(f"{uid}p").set({"user_id": uid, "content": "x", "skills": ["python"]})
+    db.collection("events").document(f"{uid}e").set({
+        "title": "Go meetup", "category": "go", "start": datetime(2026, 3, 1, tzinfo=UTC)})
+    # python: 2 profiles + 1 post = 3; go: 1 profile + 1 event = 2
+    wait_for(lambda: _shard_total(db) == 5, what="five skill counts in the shards")
+    history = db.collection("stats").document("skills").collection("history")
+    history.document("2026-03-02").set({"date": "2026-03-02", "totals": {"Python": 1, "Go": 2}})
+
+    response = emulators.run_scheduled("daily_engagement", datetime(2026, 3, 10, 1, 15, tzinfo=UTC))
+    assert response.status_code == 200, response.text
+
+    stats = db.collection("stats").document("skills").get().to_dict()
+    assert stats["as_of"] == "2026-03-09"
+    assert stats["skills"]["Python"] == {"profiles": 2, "posts": 1, "events": 0, "total": 3,
+                                         "week_ago_total": 1, "wow_change": 2, "wow_pct": 2.0}
+    assert stats["skills"]["Go"]["total"] == 2 and stats["skills"]["Go"]["wow_change"] == 0
+    assert stats["popular"] == ["Python", "Go"]
+    assert stats["trending"] == ["Python"]
+    assert history.document("2026-03-09").get().to_dict()["totals"] == {"Python": 3, "Go": 2}
