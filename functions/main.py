@@ -16,6 +16,15 @@ from analytics_fn import (
 )
 from events_fn import count_attendance, sync_event, sync_showcase_post
 from health_fn import health
+from matching_fn import (
+    find_reciprocal_matches,
+    get_recommendations,
+    nightly_recompute,
+    recompute_shard,
+    refresh_recommendations,
+    search_profiles,
+    similar_users,
+)
 from profiles_fn import sync_profile
 
 initialize_app()
@@ -31,5 +40,12 @@ __all__ = [
     "count_attendance",
     "sync_showcase_post",
     "health",
+    "get_recommendations",
+    "find_reciprocal_matches",
+    "search_profiles",
+    "similar_users",
+    "nightly_recompute",
+    "recompute_shard",
+    "refresh_recommendations",
     "sync_profile",
 ]

@@ -1,0 +1,92 @@
+"""Matching: recommendations, reciprocal matches, search, similar users, nightly precompute."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+from _edge import run_callable
+from firebase_functions import https_fn, pubsub_fn, scheduler_fn
+
+logger = logging.getLogger("gitalong")
+
+
+def _payload(event: Any) -> dict[str, Any]:
+    """The JSON object of a Pub/Sub event (``{}`` when it is not one)."""
+    from gitalong.adapters.pubsub import decode
+
+    try:
+        return decode(base64.b64decode(event.data.message.data or ""))
+    except (ValueError, TypeError):
+        return {}
+
+
+@https_fn.on_call(memory=512)
+def get_recommendations(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """People (or projects) for the caller: precomputed when fresh, else live."""
+    from gitalong.services import recommendations
+
+    return run_callable("get_recommendations", req, recommendations.get_recommendations)
+
+
+@https_fn.on_call(memory=512)
+def find_reciprocal_matches(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """Two-sided matches for the caller's (or given) offer and need texts."""
+    from gitalong.services import recommendations
+
+    return run_callable("find_reciprocal_matches", req, recommendations.find_reciprocal_matches)
+
+
+@https_fn.on_call(memory=512)
+def search_profiles(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """Search people by meaning of what they offer and/or need."""
+    from gitalong.services import search
+
+    return run_callable("search_profiles", req, search.search_profiles)
+
+
+@https_fn.on_call(memory=512)
+def similar_users(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """People whose skills are closest to the caller's."""
+    from gitalong.services import search
+
+    return run_callable("similar_users", req, search.similar_users)
+
+
+@scheduler_fn.on_schedule(schedule="0 2 * * *", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540)
+def nightly_recompute(event: scheduler_fn.ScheduledEvent) -> None:
+    """Start tonight's run: record ``jobs/{run_id}`` and publish one ``recompute-shard`` per shard."""
+    from gitalong.services import recompute
+
+    run_id = "nightly-" + event.schedule_time.strftime("%Y%m%dT%H%M")
+    recompute.start_run(run_id)
+
+
+@pubsub_fn.on_message_published(topic="recompute-shard", retry=True, memory=2048, timeout_sec=540)
+def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
+    """Compute one shard's recommendations; an exception makes Pub/Sub redeliver (idempotent)."""
+    from gitalong.services import recompute
+
+    msg = _payload(event)
+    try:
+        shard, shards, run_id = int(msg["shard"]), int(msg["shards"]), str(msg["run_id"])
+        if not (0 <= shard < shards <= 10_000) or not run_id:
+            raise ValueError("shard out of range")
+    except (KeyError, TypeError, ValueError) as exc:
+        logger.error("recompute-shard: malformed message %r dropped (%s)", msg, exc)
+        return  # retrying a malformed message would never succeed
+    recompute.run_shard(shard, shards, run_id)
+
+
+@pubsub_fn.on_message_published(topic="profile-updated", retry=True, memory=512)
+def refresh_recommendations(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
+    """Recompute one user's recommendations right after their profile changed."""
+    from gitalong.services import recommendations
+
+    msg = _payload(event)
+    uid = msg.get("uid")
+    if not isinstance(uid, str) or not uid or "/" in uid:
+        logger.error("profile-updated: malformed message %r dropped", msg)
+        return
+    recommendations.refresh_user(uid, f"profile-updated:{event.id}")

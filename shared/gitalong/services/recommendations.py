@@ -1,0 +1,281 @@
+"""Recommendations: precomputed when fresh, else live (Firestore vector search + reciprocal re-rank)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from gitalong.adapters import firestore
+from gitalong.matching.diversity import mmr
+from gitalong.matching.encode import encode_skills, encode_text
+from gitalong.matching.reasons import reciprocal_reasons
+from gitalong.matching.scoring import harmonic
+from gitalong.profiles import public_card
+from gitalong.services import matching_store as store
+
+logger = logging.getLogger(__name__)
+
+FRESH_FOR = timedelta(hours=24)
+PRECOMPUTE_K = 50
+LIVE_POOL = 200
+COLD_START_REASON = "new here: add what you offer and need for personal matches"
+
+
+def _card(doc: dict[str, Any]) -> dict[str, Any]:
+    return public_card(doc)
+
+
+def score_candidates(
+    me: dict[str, Any], my_offer: np.ndarray, my_need: np.ndarray, pool: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Reciprocal scores of ``pool`` for a viewer, best first: ``{id, score, offer_score, need_score}``.
+
+    When the viewer has only one side (offer or need), the score falls back to that side.
+    """
+    if not pool:
+        return []
+    ids = list(pool)
+    offers = np.stack([store.vec(pool[i], "offer_vec") for i in ids])
+    needs = np.stack([store.vec(pool[i], "need_vec") for i in ids])
+    offer_score = offers @ my_need
+    need_score = needs @ my_offer
+    if store.is_zero(my_need):
+        score = np.maximum(need_score, 0)
+    elif store.is_zero(my_offer):
+        score = np.maximum(offer_score, 0)
+    else:
+        score = harmonic(offer_score, need_score)
+    order = np.argsort(-score, kind="stable")
+    return [
+        {
+            "id": ids[j],
+            "score": float(score[j]),
+            "offer_score": float(offer_score[j]),
+            "need_score": float(need_score[j]),
+        }
+        for j in order
+    ]
+
+
+def live_pool(db: Any, my_offer: np.ndarray, my_need: np.ndarray, size: int = LIVE_POOL) -> dict[str, dict[str, Any]]:
+    """Candidates from Firestore's vector search, both directions: who offers what I need, who needs what I offer."""
+    pool: dict[str, dict[str, Any]] = {}
+    for cid, data in store.nearest(db, "offer_vec", my_need, size):
+        pool[cid] = data
+    for cid, data in store.nearest(db, "need_vec", my_offer, size):
+        pool.setdefault(cid, data)
+    return pool
+
+
+def rank_live(
+    db: Any, uid: str, me: dict[str, Any], excluded: set[str], k: int, diversify: bool = True
+) -> list[dict[str, Any]]:
+    """Live top-``k`` items ``{id, score, reasons, offer_score, need_score, _doc}`` for ``uid``."""
+    my_offer, my_need = store.vec(me, "offer_vec"), store.vec(me, "need_vec")
+    pool = {
+        c: d
+        for c, d in live_pool(db, my_offer, my_need, max(LIVE_POOL, 3 * k)).items()
+        if c != uid and c not in excluded
+    }
+    scored = [s for s in score_candidates(me, my_offer, my_need, pool) if s["score"] > 0]
+    head = scored[: 3 * k]
+    if diversify and len(head) > k:
+        vecs = np.stack(
+            [
+                np.concatenate([store.vec(pool[s["id"]], "offer_vec"), store.vec(pool[s["id"]], "need_vec")])
+                for s in head
+            ]
+        ) / np.sqrt(2)
+        head = [head[i] for i in mmr([s["score"] for s in head], vecs, k)]
+    out = []
+    for s in head[:k]:
+        doc = pool[s["id"]]
+        out.append({**s, "reasons": reciprocal_reasons(me, doc, s["offer_score"], s["need_score"]), "_doc": doc})
+    return out
+
+
+def cold_start(db: Any, uid: str, me: dict[str, Any] | None, excluded: set[str], k: int) -> list[dict[str, Any]]:
+    """Popular people within the caller's city, then role, then anywhere; ``reasons`` say so."""
+    me = me or {}
+    popularity = store.popular_ids(db)
+    items: dict[str, dict[str, Any]] = {}
+    scopes = [("city", me.get("city")), ("role", me.get("role")), (None, None)]
+    for field, value in scopes:
+        if field is not None and not value:
+            continue
+        docs = store.profiles_where(db, field, value, 300)
+        ranked = sorted(docs, key=lambda p: (-popularity.get(p[0], 0), p[0]))
+        for cid, doc in ranked:
+            if cid == uid or cid in excluded or cid in items:
+                continue
+            where = f"popular in {value}" if field == "city" else f"popular among {value}s" if field else "popular"
+            pop = popularity.get(cid, 0)
+            items[cid] = {
+                "id": cid,
+                "score": round(pop / (pop + 5.0), 4),
+                "reasons": [where, COLD_START_REASON],
+                "_doc": doc,
+            }
+        if len(items) >= k:
+            break
+    return sorted(items.values(), key=lambda x: -x["score"])[:k]
+
+
+def _fresh(rec: dict[str, Any], me: dict[str, Any] | None, at: datetime) -> bool:
+    generated = store.as_datetime(rec.get("generated_at"))
+    if generated is None or at - generated > FRESH_FOR:
+        return False
+    changed = store.as_datetime((me or {}).get("updated_at"))
+    return changed is None or generated >= changed
+
+
+def get_recommendations(uid: str, request: Any) -> dict[str, Any]:
+    """The ``get_recommendations`` callable (see CONTRACT.md)."""
+    db = firestore.client()
+    if request.target_type == "project":
+        return project_recommendations(db, uid, request)
+    at = store.now()
+    me = store.get_profile(db, uid)
+    swiped, blocked = store.exclusions_for(db, uid)
+    excluded = swiped | blocked | set(request.exclude_ids) | {uid}
+    limit = request.limit
+    rec_snap = db.collection(store.RECOMMENDATIONS).document(uid).get()
+    rec = rec_snap.to_dict() if rec_snap.exists else None
+    source, generated_at = "live", at
+    items: list[dict[str, Any]] = []
+    if rec and _fresh(rec, me, at):
+        source, generated_at = "precomputed", rec["generated_at"]
+        kept = [it for it in rec.get("items", []) if isinstance(it, dict) and it.get("id") not in excluded]
+        cards = store.get_profiles(db, [it["id"] for it in kept[: limit * 2]])
+        items = [{**it, "_doc": cards[it["id"]]} for it in kept if it["id"] in cards][:limit]
+    if len(items) < limit:
+        have = {it["id"] for it in items}
+        vectors_known = me is not None and not (
+            store.is_zero(store.vec(me, "offer_vec")) and store.is_zero(store.vec(me, "need_vec"))
+        )
+        more = (
+            rank_live(db, uid, me or {}, excluded | have, limit - len(items))
+            if vectors_known
+            else cold_start(db, uid, me, excluded | have, limit - len(items))
+        )
+        items += more
+    logger.info("get_recommendations %s: %d items from %s", uid, len(items), source)
+    return {
+        "recommendations": [
+            {
+                "id": it["id"],
+                "score": round(float(it["score"]), 6),
+                "reasons": list(it.get("reasons") or []),
+                "profile": _card(it["_doc"]),
+            }
+            for it in items[:limit]
+        ],
+        "source": source,
+        "generated_at": generated_at,
+    }
+
+
+def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
+    """Projects whose needed skills match what the caller offers."""
+    at = store.now()
+    me = store.get_profile(db, uid) or {}
+    swiped, _ = store.exclusions_for(db, uid)
+    excluded = swiped | set(request.exclude_ids)
+    my_offer = store.vec(me, "offer_vec")
+    my_skills = store.vec(me, "skills_vec")
+    scored = []
+    for snap in db.collection(store.PROJECTS).limit(500).stream():
+        p = snap.to_dict() or {}
+        if snap.id in excluded or p.get("owner_id") == uid or p.get("deleted"):
+            continue
+        needed = [s for s in p.get("skills_needed") or [] if isinstance(s, str)]
+        text = f"{p.get('title', '')}. {p.get('description', '')}"
+        text_score = float(encode_text(text, needed) @ my_offer)
+        skill_score = float(encode_skills(needed) @ my_skills)
+        score = max(0.0, 0.5 * text_score + 0.5 * skill_score)
+        mine = {s.lower() for s in (me.get("skills") or []) if isinstance(s, str)}
+        hits = [s for s in needed if s.lower() in mine]
+        reasons = [f"needs {', '.join(hits[:3])}, which you offer"] if hits else []
+        if not reasons:
+            reasons = ["fits what you offer"] if score > 0.2 else ["open project looking for help"]
+        scored.append((score, snap.id, reasons, p))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    card_fields = ("title", "description", "owner_id", "skills_needed")
+    return {
+        "recommendations": [
+            {
+                "id": pid,
+                "score": round(score, 6),
+                "reasons": reasons,
+                "profile": {f: p[f] for f in card_fields if f in p},
+            }
+            for score, pid, reasons, p in scored[: request.limit]
+        ],
+        "source": "live",
+        "generated_at": at,
+    }
+
+
+def find_reciprocal_matches(uid: str, request: Any) -> dict[str, Any]:
+    """The ``find_reciprocal_matches`` callable: two-sided matches for given (or the caller's) texts."""
+    db = firestore.client()
+    me = store.get_profile(db, uid) or {}
+    my_offer = encode_text(request.offer_text) if request.offer_text is not None else store.vec(me, "offer_vec")
+    my_need = encode_text(request.need_text) if request.need_text is not None else store.vec(me, "need_vec")
+    if store.is_zero(my_offer) or store.is_zero(my_need):
+        logger.info("find_reciprocal_matches %s: nothing to match on (offer or need empty)", uid)
+        return {"matches": []}
+    swiped, blocked = store.exclusions_for(db, uid)
+    excluded = swiped | blocked | {uid}
+    pool = {c: d for c, d in live_pool(db, my_offer, my_need).items() if c not in excluded}
+    scored = [s for s in score_candidates(me, my_offer, my_need, pool) if s["score"] > 0][: request.limit]
+    return {
+        "matches": [
+            {
+                "id": s["id"],
+                "score": round(s["score"], 6),
+                "offer_score": round(s["offer_score"], 6),
+                "need_score": round(s["need_score"], 6),
+                "profile": _card(pool[s["id"]]),
+            }
+            for s in scored
+        ]
+    }
+
+
+def refresh_user(uid: str, run_id: str) -> int:
+    """Recompute and store ``recommendations/{uid}`` now (profile-updated); returns the item count."""
+    db = firestore.client()
+    me = store.get_profile(db, uid)
+    ref = db.collection(store.RECOMMENDATIONS).document(uid)
+    if me is None:
+        ref.delete()
+        logger.info("refresh %s: no profile, recommendations removed", uid)
+        return 0
+    swiped, blocked = store.exclusions_for(db, uid)
+    items = rank_live(db, uid, me, swiped | blocked | {uid}, PRECOMPUTE_K)
+    write_recommendations(ref, me, items, run_id)
+    logger.info("refresh %s: %d recommendations (%s)", uid, len(items), run_id)
+    return len(items)
+
+
+def write_recommendations(
+    ref: Any, me: dict[str, Any], items: list[dict[str, Any]], run_id: str, batch: Any = None
+) -> None:
+    """Write one ``recommendations/{uid}`` document (data-model shape)."""
+    doc = {
+        "items": [
+            {"id": it["id"], "score": round(float(it["score"]), 6), "reasons": list(it["reasons"])} for it in items
+        ],
+        "candidate_ids": [it["id"] for it in items],
+        "generated_at": store.now(),
+        "profile_updated_at": me.get("updated_at"),
+        "run_id": run_id,
+    }
+    if batch is not None:
+        batch.set(ref, doc)
+    else:
+        ref.set(doc)
