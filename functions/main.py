@@ -16,6 +16,14 @@ from analytics_fn import (
 )
 from events_fn import count_attendance, sync_event, sync_showcase_post
 from health_fn import health
+from media_fn import (
+    cloudinary_webhook,
+    create_upload_signature,
+    delete_media,
+    media_monthly_usage,
+    media_sweep,
+    upload_media,
+)
 from matching_fn import (
     find_reciprocal_matches,
     get_recommendations,
@@ -40,6 +48,12 @@ __all__ = [
     "count_attendance",
     "sync_showcase_post",
     "health",
+    "create_upload_signature",
+    "delete_media",
+    "upload_media",
+    "cloudinary_webhook",
+    "media_sweep",
+    "media_monthly_usage",
     "get_recommendations",
     "find_reciprocal_matches",
     "search_profiles",

@@ -15,6 +15,7 @@ from pathlib import Path
 import environment
 import pytest
 from emulators import EmulatorError, EmulatorSuite, Endpoints, wait_until_ready
+from fakes import cloudinary_server as fake_cloudinary
 from support.emulators import Emulators
 
 
@@ -24,7 +25,9 @@ def emulators() -> Iterator[Emulators]:
     suite: EmulatorSuite | None = None
     try:
         if endpoints is None:
-            suite = EmulatorSuite(environment.emulator_env(Path(sys.executable)))
+            env = environment.emulator_env(Path(sys.executable))
+            env.update(fake_cloudinary.emulator_env())  # media always talks to the local fake
+            suite = EmulatorSuite(env)
             endpoints = suite.start()
         else:
             wait_until_ready(endpoints, deadline_s=60)
@@ -34,3 +37,12 @@ def emulators() -> Iterator[Emulators]:
     yield Emulators(endpoints)
     if suite is not None:
         suite.stop()
+
+
+@pytest.fixture(scope="session")
+def cloudinary_fake() -> Iterator[fake_cloudinary.Control]:
+    """The fake Cloudinary API the function workers use (started here unless one answers)."""
+    server = fake_cloudinary.ensure_running()
+    yield fake_cloudinary.Control()
+    if server is not None:
+        server.stop()

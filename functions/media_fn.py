@@ -1,0 +1,148 @@
+"""Media: signed direct uploads, server uploads, Cloudinary notifications, deletion, sweeps, usage.
+
+Thin handlers over ``gitalong.services.media``; the domain and the SDK load on first call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from _edge import run_callable
+from firebase_functions import https_fn, scheduler_fn
+from firebase_functions.params import SecretParam
+
+logger = logging.getLogger("gitalong")
+
+CLOUDINARY_URL = SecretParam(
+    "CLOUDINARY_URL",
+    description="cloudinary://<api_key>:<api_secret>@<cloud_name> of the Cloudinary product environment",
+)
+_SECRETS = [CLOUDINARY_URL]
+
+_HTTP_STATUS = {
+    "INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
+    "NOT_FOUND": 404, "ALREADY_EXISTS": 409, "RESOURCE_EXHAUSTED": 429, "UNAVAILABLE": 503, "INTERNAL": 500,
+}
+
+
+def _store() -> Any:
+    from gitalong.adapters.cloudinary_store import store_from
+
+    return store_from(CLOUDINARY_URL.value or None)
+
+
+def _json(body: Any, status: int = 200) -> https_fn.Response:
+    def default(value: Any) -> str:
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        return str(value)
+
+    return https_fn.Response(json.dumps(body, default=default), status=status, content_type="application/json")
+
+
+def _error(status: str, message: str, details: Any = None, http_status: int | None = None) -> https_fn.Response:
+    body = {"error": {"status": status, "message": message, "details": details}}
+    return _json(body, http_status or _HTTP_STATUS.get(status, 500))
+
+
+@https_fn.on_call(secrets=_SECRETS)
+def create_upload_signature(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """Sign a direct upload to Cloudinary for ``kind``; creates a pending ``media/{id}`` record."""
+    from gitalong.services import media
+
+    return run_callable("create_upload_signature", req,
+                        lambda uid, request: media.create_upload_signature(uid, request, _store()))
+
+
+@https_fn.on_call(secrets=_SECRETS)
+def delete_media(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
+    """Owner only: destroy the Cloudinary asset and the record (a failure is retried by the sweep)."""
+    from gitalong.services import media
+
+    return run_callable("delete_media", req, lambda uid, request: media.delete_media(uid, request, _store()))
+
+
+def _caller(req: https_fn.Request) -> str:
+    """The uid of the ``Authorization: Bearer <Firebase ID token>``; raises Unauthenticated."""
+    from firebase_admin import auth
+    from gitalong.errors import Unauthenticated
+
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise Unauthenticated("upload_media needs Authorization: Bearer <Firebase ID token>")
+    try:
+        return str(auth.verify_id_token(header[7:].strip())["uid"])
+    except (ValueError, auth.InvalidIdTokenError, auth.ExpiredIdTokenError, auth.RevokedIdTokenError,
+            auth.CertificateFetchError) as err:
+        raise Unauthenticated(f"invalid ID token: {err}") from None
+
+
+@https_fn.on_request(secrets=_SECRETS, timeout_sec=300, memory=1024)
+def upload_media(req: https_fn.Request) -> https_fn.Response:
+    """POST multipart (``file``, ``kind``) with a Firebase ID token → the ready media record."""
+    if req.method != "POST":
+        return _error("INVALID_ARGUMENT", "use POST multipart/form-data with file and kind", http_status=405)
+    from gitalong.errors import GitAlongError, InvalidArgument, errors_from_validation
+    from gitalong.services import media
+    from pydantic import ValidationError
+
+    try:
+        uid = _caller(req)
+        try:
+            form = media.UploadMediaForm.model_validate({"kind": req.form.get("kind")})
+        except ValidationError as exc:
+            raise InvalidArgument("invalid upload_media request", errors_from_validation(exc)) from None
+        upload = req.files.get("file")
+        if upload is None:
+            raise InvalidArgument("no file part", [{"field": "file", "message": "required"}])
+        record = media.upload_media(uid, form.kind, upload.filename, upload.read(), _store())
+    except GitAlongError as error:
+        logger.info("upload_media refused: %s %s", error.status, error.message)
+        return _error(error.status, error.message, error.details, getattr(error, "http_status", None))
+    return _json(record, 201)
+
+
+@https_fn.on_request(secrets=_SECRETS)
+def cloudinary_webhook(req: https_fn.Request) -> https_fn.Response:
+    """Cloudinary's notifications: signature verified (else 401, nothing written), then applied."""
+    if req.method != "POST":
+        return _error("INVALID_ARGUMENT", "use POST", http_status=405)
+    from gitalong.errors import GitAlongError
+    from gitalong.services import media
+
+    try:
+        status, outcome = media.handle_notification(
+            req.get_data(as_text=True), req.headers.get("X-Cld-Timestamp"), req.headers.get("X-Cld-Signature"),
+            _store(),
+        )
+    except GitAlongError as error:
+        logger.error("cloudinary_webhook failed: %s %s", error.status, error.message)
+        return _error(error.status, error.message, error.details)
+    if status >= 400:
+        return _error("UNAUTHENTICATED" if status == 401 else "INVALID_ARGUMENT", outcome, http_status=status)
+    return _json({"ok": True, "outcome": outcome})
+
+
+@scheduler_fn.on_schedule(schedule="every 60 minutes", secrets=_SECRETS)
+def media_sweep(event: scheduler_fn.ScheduledEvent) -> None:
+    """Retry failed Cloudinary deletions; remove pending uploads that never came (after a day)."""
+    from gitalong.services import media
+
+    media.sweep(now=event.schedule_time, store=_store())
+
+
+@scheduler_fn.on_schedule(schedule="0 3 1 * *", timezone=scheduler_fn.Timezone("UTC"), secrets=_SECRETS)
+def media_monthly_usage(event: scheduler_fn.ScheduledEvent) -> None:
+    """On the 1st: summarise last month's uploads into ``stats/media_usage/months/{yyyy-mm}``."""
+    from gitalong.media import previous_month
+    from gitalong.services import media
+
+    try:
+        store = _store()
+    except Exception as err:  # not configured: still summarise the uploads
+        logger.warning("media_monthly_usage without Cloudinary: %s", err)
+        store = None
+    media.monthly_usage(previous_month(event.schedule_time), store=store)
