@@ -1,19 +1,100 @@
-"""Profile triggers: keep everything derived from ``users/{uid}`` true."""
+"""Profile functions: keep everything derived from ``users/{uid}`` true.
+
+* ``sync_profile`` (Firestore trigger): filter, sync, hand transient failures to Pub/Sub.
+* ``retry_profile_sync`` (Pub/Sub ``profile-sync``, retried): the fallible part, again.
+* ``reconcile_profiles`` (every 6 hours): repairs cards that drifted from their source.
+* ``enrich_github`` (Pub/Sub ``github-enrich``, retried): GitHub stats on the card.
+* ``refresh_github_stats`` (daily): re-fetches stale GitHub stats.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import _firestore_triggers as firestore_trigger
+from firebase_functions import pubsub_fn, scheduler_fn
 
 if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event
 
+logger = logging.getLogger("gitalong.profiles")
+
+MAX_RETRY_AGE_S = 24 * 3600
+"""A retried message older than this is dropped (logged): the reconciliation repairs it."""
+
+
+def _doc(snapshot: Any) -> dict[str, Any] | None:
+    return snapshot.to_dict() if snapshot is not None and snapshot.exists else None
+
+
+def _age_s(event: Any) -> float:
+    from datetime import UTC, datetime
+
+    published = getattr(event.data.message, "publish_time", None) or event.time
+    if isinstance(published, str):
+        published = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - published).total_seconds()
+
 
 @firestore_trigger.on_document_written(document="users/{uid}")
 def sync_profile(event: Event[Change[Any]]) -> None:
-    """Write (or remove) the public card ``profiles/{uid}`` for a change of ``users/{uid}``."""
+    """Sync ``profiles/{uid}`` after a write of ``users/{uid}`` (create, update or delete)."""
     from gitalong.services import profile_sync
 
-    after = event.data.after
-    profile_sync.sync(event.params["uid"], after.to_dict() if after is not None and after.exists else None)
+    profile_sync.on_user_written(event.params["uid"], event.id, _doc(event.data.before), _doc(event.data.after))
+
+
+@pubsub_fn.on_message_published(topic="profile-sync", retry=True)
+def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
+    """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
+    from gitalong.adapters.pubsub import decode
+    from gitalong.services import profile_sync
+
+    message = decode(event.data.message.data)
+    uid = message.get("uid")
+    if not isinstance(uid, str) or not uid:
+        logger.error("profile-sync message without uid: %s", message)
+        return
+    if _age_s(event) > MAX_RETRY_AGE_S:
+        logger.error("profile-sync of %s given up after %.0f s; reconciliation will repair", uid, _age_s(event))
+        return
+    event_id = message.get("event_id") if isinstance(message.get("event_id"), str) else None
+    try:
+        profile_sync.process(uid, event_id)
+    except Exception as exc:
+        if profile_sync.is_transient(exc):
+            raise  # Pub/Sub redelivers with backoff
+        logger.exception("profile-sync of %s failed permanently", uid)
+
+
+@scheduler_fn.on_schedule(schedule="every 6 hours", timeout_sec=540)
+def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
+    """Repair drift: missing or outdated cards, missing ``sync_error``, cards of deleted users."""
+    from gitalong.services import profile_sync
+
+    profile_sync.reconcile()
+
+
+@pubsub_fn.on_message_published(topic="github-enrich", retry=True)
+def enrich_github(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
+    """Fetch the user's public GitHub stats onto the card; a rate limit raises so Pub/Sub retries."""
+    from gitalong.adapters.pubsub import decode
+    from gitalong.services import github_enrichment
+
+    message = decode(event.data.message.data)
+    uid = message.get("uid")
+    if not isinstance(uid, str) or not uid:
+        logger.error("github-enrich message without uid: %s", message)
+        return
+    github_enrichment.run(uid, give_up=_age_s(event) > github_enrichment.MAX_RETRY_AGE_S)
+
+
+@scheduler_fn.on_schedule(schedule="every day 04:00", timeout_sec=540)
+def refresh_github_stats(event: scheduler_fn.ScheduledEvent) -> None:
+    """Queue a GitHub refresh for every card whose stats are due (daily, bounded per run)."""
+    from gitalong.services import github_enrichment
+
+    github_enrichment.queue_due()

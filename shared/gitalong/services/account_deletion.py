@@ -1,0 +1,133 @@
+"""Account deletion: remove everything of a user, in batches, safe to re-run.
+
+:func:`delete_user_data` runs the cascade the contract names (plus the user's blocks,
+reports filed, swipes received and projects). Every step is a query for what is left, so
+a run that failed half-way is finished by running again; writes go in batches of at most
+:data:`BATCH` (``recursive_delete`` for documents with subcollections). The profile card
+and the user document go last: while anything else remains, ``users``/``profiles`` still
+mark the account as "to delete" for the reconciliation job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+"""Firestore's limit of writes per batch."""
+
+
+def _delete_query(db: Any, query: Any, recursive: bool = False) -> int:
+    """Delete every document ``query`` matches, ``BATCH`` at a time; returns how many."""
+    total = 0
+    while True:
+        snaps = list(query.limit(BATCH).stream())
+        if not snaps:
+            return total
+        if recursive:
+            for snap in snaps:
+                db.recursive_delete(snap.reference, chunk_size=BATCH)
+        else:
+            batch = db.batch()
+            for snap in snaps:
+                batch.delete(snap.reference)
+            batch.commit()
+        total += len(snaps)
+
+
+def _remove_from_recommendations(db: Any, uid: str, attempts: int = 5) -> int:
+    """Drop ``uid`` from other users' ``recommendations`` (items and ``candidate_ids``).
+
+    Each update is conditioned on the document's ``update_time``, so a concurrent rewrite
+    by the matching job is never clobbered: the batch fails and the query runs again.
+    """
+    from google.api_core.exceptions import FailedPrecondition, NotFound
+    from google.cloud.firestore import ArrayRemove
+
+    query = db.collection("recommendations").where(filter=_field("candidate_ids", "array_contains", uid))
+    total = 0
+    for _ in range(attempts):
+        snaps = list(query.limit(BATCH).stream())
+        if not snaps:
+            return total
+        batch = db.batch()
+        for snap in snaps:
+            items = [i for i in (snap.get("items") or []) if not (isinstance(i, dict) and i.get("id") == uid)]
+            batch.update(
+                snap.reference,
+                {"items": items, "candidate_ids": ArrayRemove([uid])},
+                option=db.write_option(last_update_time=snap.update_time),
+            )
+        try:
+            batch.commit()
+        except (FailedPrecondition, NotFound):
+            logger.info("recommendations changed under the clean-up of %s; retrying", uid)
+            continue
+        total += len(snaps)
+        if len(snaps) < BATCH:
+            return total
+    raise RuntimeError(f"could not remove {uid} from recommendations after {attempts} attempts")
+
+
+def _field(path: str, op: str, value: Any) -> Any:
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    return FieldFilter(path, op, value)
+
+
+def _delete_media(db: Any, uid: str) -> int:
+    """The media area's deletion (Cloudinary assets + records), else the records alone.
+
+    Skipped when the user has no media record (so an account without media never needs
+    Cloudinary to be configured or reachable).
+    """
+    mine = db.collection("media").where(filter=_field("owner_id", "==", uid))
+    if not list(mine.limit(1).select([]).stream()):
+        return 0
+    try:
+        from gitalong.services import media
+
+        delete_all = media.delete_all_media_of
+    except (ImportError, AttributeError):
+        logger.warning("media service missing: deleting media records of %s only", uid)
+        return _delete_query(db, mine)
+    result = delete_all(uid)
+    return int(result) if isinstance(result, int) else 0
+
+
+def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
+    """Run the whole cascade for ``uid``; returns how many documents each step removed."""
+    from gitalong.adapters import firestore
+
+    db = firestore.client()
+    col = db.collection
+    counts: dict[str, int] = {}
+    counts["swipes_given"] = _delete_query(db, col("swipes").where(filter=_field("swiper_id", "==", uid)))
+    counts["swipes_received"] = _delete_query(db, col("swipes").where(filter=_field("target_id", "==", uid)))
+    counts["matches"] = _delete_query(
+        db, col("matches").where(filter=_field("participants", "array_contains", uid)), recursive=True
+    )
+    counts["in_recommendations"] = _remove_from_recommendations(db, uid)
+    counts["blocks"] = _delete_query(db, col("blocks").where(filter=_field("blocker_id", "==", uid)))
+    counts["blocks"] += _delete_query(db, col("blocks").where(filter=_field("blocked_id", "==", uid)))
+    counts["reports"] = _delete_query(db, col("reports").where(filter=_field("reporter_id", "==", uid)))
+    counts["projects"] = _delete_query(db, col("projects").where(filter=_field("owner_id", "==", uid)), recursive=True)
+    counts["media"] = _delete_media(db, uid)
+    for name in ("recommendations", "notifications", "counters"):
+        db.recursive_delete(col(name).document(uid), chunk_size=BATCH)
+    col("profiles").document(uid).delete()
+    if delete_user_doc:
+        db.recursive_delete(col("users").document(uid), chunk_size=BATCH)
+    logger.info("deleted the data of %s: %s", uid, counts)
+    return counts
+
+
+def delete_account(uid: str, delete_auth_user: Callable[[str], None]) -> dict[str, int]:
+    """``delete_account``: the cascade, the user document, then the Auth user itself."""
+    counts = delete_user_data(uid, delete_user_doc=True)
+    delete_auth_user(uid)
+    logger.info("account %s deleted", uid)
+    return counts

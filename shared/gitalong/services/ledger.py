@@ -1,0 +1,69 @@
+"""The processed-event ledger: run an event's effect at most once, whatever the redelivery.
+
+``processed_events/{event_id}`` holds ``kind``, ``processed_at`` and ``expires_at`` (a
+Firestore TTL field, see ``firestore.indexes.json``). Record an event **in the same
+transaction as its effect**: either both commit or neither does, so a redelivered event
+finds its entry and does nothing, and a failed attempt leaves no entry behind.
+
+Firestore transactions need every read before the first write, so the ledger is split in
+a read (:func:`seen`) and a write (:func:`record`); :func:`run_once` does both and must be
+called after the caller's own reads::
+
+    @firestore.transactional
+    def apply(tx):
+        card = card_ref.get(transaction=tx)          # your reads first
+        if not ledger.run_once(tx, event_id, "profile-sync"):
+            return False                              # a redelivery: nothing to do
+        tx.set(card_ref, ...)                         # the effect, same transaction
+        return True
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+COLLECTION = "processed_events"
+DEFAULT_TTL = timedelta(days=7)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_\-.:]")
+
+
+def doc_id(event_id: str, kind: str) -> str:
+    """The ledger document id of an event (kind-scoped: one event may feed several triggers)."""
+    raw = f"{kind}:{event_id}"
+    safe = _UNSAFE.sub("_", raw)
+    if len(safe) > 1400 or safe in (".", ".."):
+        import hashlib
+
+        safe = f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return safe
+
+
+def _ref(event_id: str, kind: str) -> Any:
+    from gitalong.adapters import firestore
+
+    return firestore.client().collection(COLLECTION).document(doc_id(event_id, kind))
+
+
+def seen(transaction: Any, event_id: str, kind: str) -> bool:
+    """True when ``event_id`` was already processed for ``kind`` (a transactional read)."""
+    return bool(_ref(event_id, kind).get(transaction=transaction).exists)
+
+
+def record(transaction: Any, event_id: str, kind: str, ttl: timedelta = DEFAULT_TTL) -> None:
+    """Add the event's entry to ``transaction`` (commits with the effect, or not at all)."""
+    from google.cloud.firestore import SERVER_TIMESTAMP
+
+    transaction.set(
+        _ref(event_id, kind),
+        {"kind": kind, "event_id": event_id, "processed_at": SERVER_TIMESTAMP, "expires_at": datetime.now(UTC) + ttl},
+    )
+
+
+def run_once(transaction: Any, event_id: str, kind: str, ttl: timedelta = DEFAULT_TTL) -> bool:
+    """False if the event was processed already; else record it in ``transaction`` and return True."""
+    if seen(transaction, event_id, kind):
+        return False
+    record(transaction, event_id, kind, ttl)
+    return True

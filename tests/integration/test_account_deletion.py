@@ -1,0 +1,176 @@
+"""Account deletion: ``delete_account`` and deleting ``users/{uid}`` remove everything of the user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import requests
+from support.emulators import Emulators, wait_for
+
+
+def _new_id() -> str:
+    return f"u{uuid.uuid4().hex[:20]}"
+
+
+def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
+    """Documents of ``uid`` in every collection the cascade covers, plus some that must survive."""
+    col = db.collection
+    col("users").document(uid).set({"display_name": "Gone Soon", "skills": ["python"]})
+    col("users").document(other).set({"display_name": "Stays", "skills": ["go"]})
+    col("profiles").document(uid).set({"display_name": "Gone Soon"})
+    col("swipes").document(f"{uid}_{other}").set({"swiper_id": uid, "target_id": other, "direction": "right"})
+    col("swipes").document(f"{other}_{uid}").set({"swiper_id": other, "target_id": uid, "direction": "right"})
+    col("swipes").document(f"{other}_{third}").set({"swiper_id": other, "target_id": third, "direction": "left"})
+    batch = db.batch()
+    for i in range(swipes):  # more than one batch of 500
+        target = f"t{i:04d}"
+        batch.set(col("swipes").document(f"{uid}_{target}"), {"swiper_id": uid, "target_id": target})
+        if i % 400 == 399:
+            batch.commit()
+            batch = db.batch()
+    batch.commit()
+    match_id = "_".join(sorted([uid, other]))
+    col("matches").document(match_id).set({"participants": sorted([uid, other]), "status": "active"})
+    for i in range(3):
+        col("matches").document(match_id).collection("messages").document(f"m{i}").set(
+            {"sender_id": uid if i % 2 else other, "text": f"hi {i}"})
+    survivor = "_".join(sorted([other, third]))
+    col("matches").document(survivor).set({"participants": sorted([other, third]), "status": "active"})
+    col("recommendations").document(uid).set(
+        {"items": [{"id": other, "score": 0.9, "reasons": []}], "candidate_ids": [other]})
+    col("recommendations").document(other).set(
+        {"items": [{"id": uid, "score": 0.8, "reasons": ["x"]}, {"id": third, "score": 0.5, "reasons": []}],
+         "candidate_ids": [uid, third]})
+    col("notifications").document(uid).collection("items").document("n1").set({"type": "match", "read": False})
+    col("counters").document(uid).collection("shards").document("0").set({"swipes_given": 3})
+    col("blocks").document(f"{uid}_{third}").set({"blocker_id": uid, "blocked_id": third})
+    col("reports").document(f"r-{uid}").set({"reporter_id": uid, "target_id": third, "reason": "spam"})
+
+
+def references_to(db: Any, uid: str) -> list[str]:
+    """Every document, in every collection and subcollection, whose id or any field names ``uid``."""
+    found: list[str] = []
+
+    def mentions(value: Any) -> bool:
+        if isinstance(value, str):
+            return uid in value
+        if isinstance(value, dict):
+            return any(mentions(v) for v in value.values())
+        if isinstance(value, list):
+            return any(mentions(v) for v in value)
+        return False
+
+    def walk(collection: Any) -> None:
+        for ref in collection.list_documents():
+            snap = ref.get()
+            if uid in ref.id or (snap.exists and mentions(snap.to_dict())):
+                found.append(ref.path)
+            for sub in ref.collections():
+                walk(sub)
+
+    for collection in db.collections():
+        if collection.id != "processed_events":
+            walk(collection)
+    return found
+
+
+def _create_auth_user(emulators: Emulators, uid: str) -> None:
+    url = f"http://{emulators.endpoints.auth}/identitytoolkit.googleapis.com/v1/projects/demo-gitalong/accounts"
+    response = requests.post(url, json={"localId": uid, "email": f"{uid}@example.test", "password": "secret12"},
+                             headers={"Authorization": "Bearer owner"}, timeout=30)
+    assert response.status_code == 200, response.text
+
+
+def _auth_user_exists(emulators: Emulators, uid: str) -> bool:
+    url = f"http://{emulators.endpoints.auth}/identitytoolkit.googleapis.com/v1/projects/demo-gitalong/accounts:lookup"
+    response = requests.post(url, json={"localId": [uid]}, headers={"Authorization": "Bearer owner"}, timeout=30)
+    return bool(response.json().get("users"))
+
+
+def test_delete_account_removes_every_document_of_the_user_and_the_auth_user(
+    db: Any, emulators: Emulators, uid: str
+) -> None:
+    other, third = _new_id(), _new_id()
+    _create_auth_user(emulators, uid)
+    seed(db, uid, other, third)
+    assert len(references_to(db, uid)) >= 10
+    result = emulators.call("delete_account", {"confirm": True}, uid=uid)
+    assert result.status == "OK" and result.result == {"ok": True}, result.error
+    assert references_to(db, uid) == []
+    assert not _auth_user_exists(emulators, uid)
+    # what belongs to others survives, minus the deleted user
+    recs = db.collection("recommendations").document(other).get().to_dict()
+    assert recs["candidate_ids"] == [third] and [i["id"] for i in recs["items"]] == [third]
+    assert db.collection("swipes").document(f"{other}_{third}").get().exists
+    assert db.collection("matches").document("_".join(sorted([other, third]))).get().exists
+    assert db.collection("users").document(other).get().exists
+
+
+@pytest.mark.parametrize("data", [None, {}, {"confirm": False}, {"confirm": "yes"}])
+def test_delete_account_without_an_explicit_confirm_is_refused_and_deletes_nothing(
+    db: Any, emulators: Emulators, uid: str, data: Any
+) -> None:
+    db.collection("profiles").document(uid).set({"display_name": "Still here"})
+    result = emulators.call("delete_account", data, uid=uid)
+    assert result.status == "INVALID_ARGUMENT"
+    assert db.collection("profiles").document(uid).get().exists
+
+
+def test_delete_account_needs_a_signed_in_user(emulators: Emulators) -> None:
+    assert emulators.call("delete_account", {"confirm": True}).status == "UNAUTHENTICATED"
+
+
+def test_deleting_the_user_document_runs_the_same_cascade(db: Any, uid: str) -> None:
+    other, third = _new_id(), _new_id()
+    seed(db, uid, other, third)
+    db.collection("users").document(uid).delete()
+    wait_for(lambda: references_to(db, uid) == [], timeout=60, what="cascade after users/{uid} was deleted")
+
+
+def test_the_cascade_batches_large_sets_and_is_safe_to_run_again(db: Any, uid: str, monkeypatch: Any) -> None:
+    from gitalong.services import account_deletion
+
+    other, third = _new_id(), _new_id()
+    seed(db, uid, other, third, swipes=620)
+    first = account_deletion.delete_user_data(uid)
+    assert first["swipes_given"] >= 621
+    again = account_deletion.delete_user_data(uid)  # a re-run (e.g. after a partial failure) is a no-op
+    assert sum(again.values()) == 0
+    assert references_to(db, uid) == []
+
+
+def test_a_cascade_interrupted_half_way_is_finished_by_running_it_again(db: Any, uid: str, monkeypatch: Any) -> None:
+    from gitalong.services import account_deletion
+
+    other, third = _new_id(), _new_id()
+    seed(db, uid, other, third)
+
+    def fail(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("simulated crash while cleaning recommendations")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(account_deletion, "_remove_from_recommendations", fail)
+        with pytest.raises(RuntimeError):
+            account_deletion.delete_user_data(uid)
+    assert db.collection("users").document(uid).get().exists  # the marker survives a crash
+    account_deletion.delete_user_data(uid)
+    assert references_to(db, uid) == []
+
+
+def test_media_records_go_through_the_media_service(db: Any, uid: str, monkeypatch: Any) -> None:
+    from gitalong.services import account_deletion
+
+    try:
+        from fakes import cloudinary_server
+    except ImportError:
+        pytest.skip("no fake Cloudinary in this checkout")
+    cloudinary_server.ensure_running()
+    for key, value in cloudinary_server.emulator_env().items():
+        monkeypatch.setenv(key, value)
+    db.collection("media").document("m1").set(
+        {"owner_id": uid, "public_id": f"gitalong/{uid}/avatar/m1", "resource_type": "image", "kind": "showcase",
+         "status": "ready"})
+    account_deletion.delete_user_data(uid)
+    assert not db.collection("media").document("m1").get().exists
