@@ -5,6 +5,7 @@ Handlers live in the ``*_fn`` modules, grouped by what they serve. Import only
 so handlers load the domain (``gitalong``) and heavy libraries when first called.
 """
 
+from account_fn import delete_account
 from firebase_admin import initialize_app
 from analytics_fn import (
     count_profile_skills,
@@ -33,7 +34,7 @@ from matching_fn import (
     search_profiles,
     similar_users,
 )
-from profiles_fn import sync_profile
+from profiles_fn import enrich_github, reconcile_profiles, refresh_github_stats, retry_profile_sync, sync_profile
 
 initialize_app()
 
@@ -62,4 +63,9 @@ __all__ = [
     "recompute_shard",
     "refresh_recommendations",
     "sync_profile",
+    "retry_profile_sync",
+    "reconcile_profiles",
+    "enrich_github",
+    "refresh_github_stats",
+    "delete_account",
 ]

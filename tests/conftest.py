@@ -16,6 +16,7 @@ import environment
 import pytest
 from emulators import EmulatorError, EmulatorSuite, Endpoints, wait_until_ready
 from fakes import cloudinary_server as fake_cloudinary
+from fakes import github_server as fake_github
 from support.emulators import Emulators
 
 
@@ -26,6 +27,8 @@ def emulators() -> Iterator[Emulators]:
     try:
         if endpoints is None:
             env = environment.emulator_env(Path(sys.executable))
+            # firebase-tools passes its own environment on to the Python function workers.
+            env.setdefault("GITHUB_API_URL", fake_github.url())
             env.update(fake_cloudinary.emulator_env())  # media always talks to the local fake
             suite = EmulatorSuite(env)
             endpoints = suite.start()

@@ -142,3 +142,47 @@ class Emulators:
         with contextlib.suppress(AlreadyExists):
             publisher.create_topic(name=path)
         return str(publisher.publish(path, json.dumps(message).encode()).result(timeout=30))
+
+
+class TopicTap:
+    """A pull subscription on a topic, made before the code under test publishes.
+
+    ``messages(timeout)`` returns every JSON message received so far (acked), waiting at
+    most ``timeout`` seconds for the first batch.
+    """
+
+    def __init__(self, topic: str) -> None:
+        import uuid
+
+        from google.api_core.exceptions import AlreadyExists
+        from google.cloud import pubsub_v1
+
+        self._publisher = pubsub_v1.PublisherClient()
+        self._subscriber = pubsub_v1.SubscriberClient()
+        topic_path = self._publisher.topic_path(PROJECT_ID, topic)
+        with contextlib.suppress(AlreadyExists):
+            self._publisher.create_topic(name=topic_path)
+        self.path = self._subscriber.subscription_path(PROJECT_ID, f"tap-{topic}-{uuid.uuid4().hex[:8]}")
+        self._subscriber.create_subscription(name=self.path, topic=topic_path)
+        self.received: list[dict[str, Any]] = []
+
+    def pull(self, timeout: float = 2.0) -> list[dict[str, Any]]:
+        """Pull what has arrived (up to ``timeout`` seconds of waiting); returns everything so far."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self._subscriber.pull(
+                subscription=self.path, max_messages=100, return_immediately=True, timeout=10
+            )
+            ids = [m.ack_id for m in response.received_messages]
+            self.received.extend(json.loads(m.message.data) for m in response.received_messages)
+            if ids:
+                self._subscriber.acknowledge(subscription=self.path, ack_ids=ids)
+            if ids or time.monotonic() > deadline:
+                if not ids:
+                    return self.received
+                continue
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._subscriber.delete_subscription(subscription=self.path)
