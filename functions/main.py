@@ -16,6 +16,7 @@ from analytics_fn import (
     weekly_consistency,
 )
 from events_fn import count_attendance, sync_event, sync_showcase_post
+from chat_fn import on_chat_message
 from health_fn import health
 from media_fn import (
     cloudinary_webhook,
@@ -34,6 +35,7 @@ from matching_fn import (
     search_profiles,
     similar_users,
 )
+from swipes_fn import block_user, flush_match_outbox, record_swipe, report_user, unmatch
 from profiles_fn import enrich_github, reconcile_profiles, refresh_github_stats, retry_profile_sync, sync_profile
 
 initialize_app()
@@ -68,4 +70,10 @@ __all__ = [
     "enrich_github",
     "refresh_github_stats",
     "delete_account",
+    "record_swipe",
+    "unmatch",
+    "block_user",
+    "report_user",
+    "flush_match_outbox",
+    "on_chat_message",
 ]

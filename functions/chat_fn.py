@@ -1,0 +1,17 @@
+"""Chat trigger: a new message updates its match and notifies the other participant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firebase_functions import firestore_fn
+
+
+@firestore_fn.on_document_created(document="matches/{matchId}/messages/{messageId}")
+def on_chat_message(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+    """Set ``last_message_at``/``last_message_preview``; notify the other side (once per event)."""
+    from gitalong.services import matches
+
+    snapshot = event.data
+    message = snapshot.to_dict() if snapshot is not None and snapshot.exists else None
+    matches.on_message_created(event.params["matchId"], event.params["messageId"], event.id, message)

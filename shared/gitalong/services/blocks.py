@@ -1,0 +1,93 @@
+"""``block_user``: end any match, hide each user from the other, refuse later swipes.
+
+``blocks/{blocker}_{blocked}`` is what ``record_swipe`` checks (both directions) and what
+the recommendation code should filter on (:func:`blocked_ids`). Blocking also removes the
+swipes between the two (so neither shows up in the other's "interested" lists) and takes
+each out of the other's precomputed ``recommendations`` document.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from gitalong import swipes as rules
+from gitalong.adapters import firestore
+from gitalong.errors import InvalidArgument
+from gitalong.services import matches
+
+if TYPE_CHECKING:
+    from gitalong.contract.callables import BlockUserRequest
+
+logger = logging.getLogger(__name__)
+
+
+def block_user(uid: str, request: BlockUserRequest) -> dict[str, Any]:
+    """Block ``request.target_id`` for ``uid`` (idempotent)."""
+    from google.cloud.firestore import SERVER_TIMESTAMP
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    target = request.target_id
+    if target == uid:
+        raise InvalidArgument("you cannot block yourself", [{"field": "target_id", "message": "is you"}])
+    db = firestore.client()
+    block_ref = db.collection("blocks").document(rules.block_doc_id(uid, target))
+    # The block first: from here on record_swipe refuses swipes between the two.
+    block_ref.set({"blocker_id": uid, "blocked_id": target, "created_at": SERVER_TIMESTAMP})
+    matches.end_match(uid, rules.match_id(uid, target), reason="blocked", missing_ok=True)
+
+    doomed = [db.collection("swipes").document(rules.swipe_doc_id(a, b)) for a, b in ((uid, target), (target, uid))]
+    for swiper, owner in ((uid, target), (target, uid)):
+        # swipes on the other's projects: swipes where swiper_id == swiper and project_owner_id == owner
+        query = (
+            db.collection("swipes")
+            .where(filter=FieldFilter("swiper_id", "==", swiper))
+            .where(filter=FieldFilter("project_owner_id", "==", owner))
+        )
+        doomed += [snap.reference for snap in query.stream()]
+    batch = db.batch()
+    for ref in doomed:
+        batch.delete(ref)
+    batch.commit()
+
+    for owner, hidden in ((uid, target), (target, uid)):
+        _drop_recommendation(owner, hidden)
+    logger.info("%s blocked %s: match ended, %d swipe records removed", uid, target, len(doomed))
+    return {"ok": True}
+
+
+def _drop_recommendation(owner: str, hidden: str) -> None:
+    """Take ``hidden`` out of ``recommendations/{owner}`` (items and candidate_ids)."""
+    from google.cloud.firestore import ArrayRemove, transactional
+
+    db = firestore.client()
+    ref = db.collection("recommendations").document(owner)
+
+    @transactional
+    def run(tx: Any) -> None:
+        snap = ref.get(transaction=tx)
+        if not snap.exists:
+            return
+        items = (snap.to_dict() or {}).get("items") or []
+        kept = [item for item in items if not (isinstance(item, dict) and item.get("id") == hidden)]
+        if len(kept) != len(items):
+            tx.update(ref, {"items": kept, "candidate_ids": ArrayRemove([hidden])})
+
+    run(db.transaction())
+
+
+def blocked_ids(uid: str) -> set[str]:
+    """Everyone ``uid`` blocked or was blocked by: never recommend or show them to ``uid``.
+
+    Queries: ``blocks where blocker_id == uid`` and ``blocks where blocked_id == uid``.
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    blocks = firestore.client().collection("blocks")
+    out: set[str] = set()
+    for field, other in (("blocker_id", "blocked_id"), ("blocked_id", "blocker_id")):
+        for snap in blocks.where(filter=FieldFilter(field, "==", uid)).stream():
+            value = (snap.to_dict() or {}).get(other)
+            if value:
+                out.add(str(value))
+    return out
