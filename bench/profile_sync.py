@@ -25,9 +25,11 @@ sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "tests")]
 
 SKILLS = ["js", "Python", "react", "node js", "ML", "pytorch", "flutter", "dart", "k8s", "docker", "golang",
           "Rust", "postgres", "figma", "ui/ux", "Quantum Knitting", "c++", "c#", "aws", "tf", "Solidity"]
-WORDS = ("build mobile apps with flutter and firebase, mentor students in machine learning, "
-         "looking for a backend engineer who knows go and kubernetes to scale our api, "
-         "design systems in figma, data pipelines with spark and airflow").split()
+WORDS = [
+    "build", "mobile", "apps", "with", "flutter", "and", "firebase", "mentor", "students", "in", "machine",
+    "learning", "looking", "for", "a", "backend", "engineer", "who", "knows", "go", "kubernetes", "to",
+    "scale", "our", "api", "design", "systems", "figma", "data", "pipelines", "spark", "airflow",
+]
 
 
 def synthetic(rng: random.Random) -> dict[str, Any]:
@@ -76,7 +78,6 @@ def through_trigger(n: int) -> None:
 
     import environment
     from emulators import EmulatorSuite, Endpoints
-
     from support.emulators import Emulators
 
     endpoints = Endpoints.from_environment()

@@ -28,6 +28,19 @@ def _doc(snapshot: Any) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot is not None and snapshot.exists else None
 
 
+def _message(event: Any) -> dict[str, Any]:
+    """The JSON object a Pub/Sub event carries (``{}`` when it carries none)."""
+    import base64
+    import binascii
+
+    from gitalong.adapters.pubsub import decode
+
+    try:
+        return decode(base64.b64decode(event.data.message.data or ""))
+    except (binascii.Error, ValueError):
+        return {}
+
+
 def _age_s(event: Any) -> float:
     from datetime import UTC, datetime
 
@@ -50,10 +63,9 @@ def sync_profile(event: Event[Change[Any]]) -> None:
 @pubsub_fn.on_message_published(topic="profile-sync", retry=True)
 def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
-    from gitalong.adapters.pubsub import decode
     from gitalong.services import profile_sync
 
-    message = decode(event.data.message.data)
+    message = _message(event)
     uid = message.get("uid")
     if not isinstance(uid, str) or not uid:
         logger.error("profile-sync message without uid: %s", message)
@@ -81,10 +93,9 @@ def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
 @pubsub_fn.on_message_published(topic="github-enrich", retry=True)
 def enrich_github(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Fetch the user's public GitHub stats onto the card; a rate limit raises so Pub/Sub retries."""
-    from gitalong.adapters.pubsub import decode
     from gitalong.services import github_enrichment
 
-    message = decode(event.data.message.data)
+    message = _message(event)
     uid = message.get("uid")
     if not isinstance(uid, str) or not uid:
         logger.error("github-enrich message without uid: %s", message)

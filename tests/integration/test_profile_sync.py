@@ -119,7 +119,7 @@ def test_twenty_malformed_profiles_each_get_a_clear_sync_error_and_keep_their_la
     for user_id, (_, change, _) in users.items():
         db.collection("users").document(user_id).update(change)
 
-    def errors() -> dict[str, dict[str, Any]] | None:
+    def errors() -> dict[str, Any] | None:
         found = {u: (db.collection("users").document(u).get().to_dict() or {}).get("sync_error") for u in users}
         return found if all(found.values()) else None
 

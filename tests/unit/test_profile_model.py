@@ -57,7 +57,7 @@ def test_a_write_of_fcm_tokens_only_is_filtered_before_any_read() -> None:
     calls: list[str] = []
     outcome = profile_sync.on_user_written(
         "u1", "e1", {**VALID, "fcm_tokens": ["a"]}, {**VALID, "fcm_tokens": ["b"], "sync_error": None},
-        run=lambda uid, event: calls.append(uid),  # type: ignore[arg-type,return-value]
+        run=lambda uid, event: calls.append(uid),
     )
     assert outcome.status == "irrelevant" and calls == []
 
