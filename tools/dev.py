@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -42,10 +43,25 @@ def cmd_setup() -> int:
     return 0
 
 
+def _start_fake_cloudinary(env: dict[str, str]) -> Any:
+    """Media talks to the local fake Cloudinary (tests/fakes) unless CLOUDINARY_URL names a real one."""
+    if os.environ.get("CLOUDINARY_URL"):
+        return None
+    sys.path.insert(0, str(ROOT / "tests"))
+    from fakes import cloudinary_server
+
+    env.update(cloudinary_server.emulator_env())  # firebase-tools hands its environment to the workers
+    fake = cloudinary_server.ensure_running()
+    print(f"[run] fake Cloudinary API on {env['CLOUDINARY_UPLOAD_PREFIX']} (cloud {cloudinary_server.CLOUD_NAME})")
+    return fake
+
+
 def cmd_run() -> int:
     """The main job: the emulator suite with our functions and seed data, until Ctrl-C."""
     dev_python = environment.ensure_all()
-    suite = emulators.EmulatorSuite(environment.emulator_env(dev_python), log=sys.stdout)
+    env = environment.emulator_env(dev_python)
+    cloudinary = _start_fake_cloudinary(env)
+    suite = emulators.EmulatorSuite(env, log=sys.stdout)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -61,9 +77,13 @@ def cmd_run() -> int:
         stop.wait()
     except emulators.EmulatorError as err:
         suite.stop()
+        if cloudinary is not None:
+            cloudinary.stop()
         return _fail(str(err))
     print("\n[run] stopping the emulators")
     suite.stop()
+    if cloudinary is not None:
+        cloudinary.stop()
     print("[run] stopped")
     return 0
 
