@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from gitalong.matching.diversity import mmr
 from gitalong.matching.reasons import reciprocal_reasons, shared_skills
-from gitalong.matching.scoring import harmonic, harmonic_inplace, reciprocal
+from gitalong.matching.scoring import half_harmonic_inplace, harmonic, reciprocal
 from gitalong.matching.topk import Exclusions, one_sided_topk, reciprocal_topk
 
 
@@ -23,7 +23,7 @@ def test_in_place_harmonic_equals_the_plain_formula() -> None:
     rng = np.random.default_rng(1)
     a, b = rng.uniform(-1, 1, (3, 7)).astype(np.float32), rng.uniform(-1, 1, (3, 7)).astype(np.float32)
     expected = harmonic(a, b)
-    assert np.allclose(harmonic_inplace(a.copy(), b.copy(), np.empty_like(a)), expected, atol=1e-6)
+    assert np.allclose(2 * half_harmonic_inplace(a.copy(), b.copy(), np.empty_like(a)), expected, atol=1e-6)
 
 
 def test_reciprocal_scores_name_each_direction() -> None:
@@ -94,3 +94,23 @@ def test_reasons_say_what_each_side_offers_and_the_shared_skills() -> None:
 
 def test_reasons_are_never_empty() -> None:
     assert reciprocal_reasons({}, {}, 0.0, 0.0) == ["close match on skills and interests"]
+
+
+def test_threshold_top_k_equals_a_full_sort_including_rows_with_few_finite_values() -> None:
+    from gitalong.matching.topk import top_k_rows
+
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal((50, 1003)).astype(np.float32)
+    a[3, :] = -np.inf
+    a[4, :] = -np.inf
+    a[4, [7, 900]] = [0.5, 0.25]
+    a[5, :] = 1.0  # all ties
+    idx, sc = top_k_rows(a, 8)
+    for r in range(50):
+        expected = np.sort(a[r])[::-1][:8]
+        assert np.array_equal(sc[r], expected)
+        finite = np.isfinite(sc[r])
+        assert np.array_equal(a[r, idx[r][finite]], sc[r][finite])
+        assert (idx[r][~finite] == -1).all()
+    assert idx[4].tolist()[:3] == [7, 900, -1]
+    assert len(set(idx[5].tolist())) == 8

@@ -24,18 +24,18 @@ def harmonic(a: npt.ArrayLike, b: npt.ArrayLike) -> F32:
     return (2 * a32 * b32 / (a32 + b32 + EPS)).astype(np.float32)
 
 
-def harmonic_inplace(a: F32, b: F32, scratch: F32) -> F32:
-    """Harmonic mean of ``a`` and ``b`` written into ``a``; ``scratch`` (same shape) is clobbered.
+def half_harmonic_inplace(a: F32, b: F32, scratch: F32) -> F32:
+    """``ab / (a + b)`` (half the harmonic mean) written into ``a``; ``b`` and ``scratch`` are clobbered.
 
-    No temporaries of the block's size are allocated: this is what keeps a shard's
-    peak memory at a few blocks of ``queries x candidates`` float32.
+    Five passes and no temporaries of the block's size: this is what keeps a shard's peak
+    memory at three blocks of ``viewers x candidates`` float32. Similarities are floored at
+    ``EPS`` (so a pair with a non-positive side scores about ``EPS/2``, never more); the
+    caller doubles only the top-K it keeps.
     """
-    np.maximum(a, 0, out=a)
-    np.maximum(b, 0, out=b)
+    np.maximum(a, EPS, out=a)
+    np.maximum(b, EPS, out=b)
     np.add(a, b, out=scratch)
-    scratch += EPS
     a *= b
-    a *= 2
     a /= scratch
     return a
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from gitalong.matching.scoring import harmonic_inplace
+from gitalong.matching.scoring import half_harmonic_inplace
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
@@ -84,7 +84,7 @@ def reciprocal_topk(
         a, b, s = buf_a[:m], buf_b[:m], buf_s[:m]
         np.matmul(np.asarray(viewer_need[start:stop], dtype=np.float32), cand_offer_t, out=a)
         np.matmul(np.asarray(viewer_offer[start:stop], dtype=np.float32), cand_need_t, out=b)
-        harmonic_inplace(a, b, s)
+        half_harmonic_inplace(a, b, s)
         if exclusions is not None:
             rows, cols = exclusions.block(start, stop)
             a[rows, cols] = -np.inf
@@ -92,24 +92,13 @@ def reciprocal_topk(
             own = selfs[start:stop]
             ok = own >= 0
             a[np.nonzero(ok)[0], own[ok]] = -np.inf
-        part = (
-            np.argpartition(a, n_cand - k_eff, axis=1)[:, n_cand - k_eff :]
-            if k_eff < n_cand
-            else (np.broadcast_to(np.arange(n_cand), (m, n_cand)).copy())
-        )
-        part_scores = np.take_along_axis(a, part, axis=1)
-        order = np.argsort(-part_scores, axis=1, kind="stable")
-        idx = np.take_along_axis(part, order, axis=1)
-        sc = np.take_along_axis(part_scores, order, axis=1)
-        idx[~np.isfinite(sc)] = -1
+        idx, sc = top_k_rows(a, k_eff)
         out_idx[start:stop, :k_eff] = idx
-        out_score[start:stop, :k_eff] = sc
+        out_score[start:stop, :k_eff] = 2 * sc
     return out_idx, out_score
 
 
-def one_sided_topk(
-    queries: F32, candidates: F32, k: int, exclusions: Exclusions | None = None
-) -> tuple[I64, F32]:
+def one_sided_topk(queries: F32, candidates: F32, k: int, exclusions: Exclusions | None = None) -> tuple[I64, F32]:
     """Top-``k`` by plain inner product (baseline and search): same blocking, one product."""
     n_q, n_c = queries.shape[0], candidates.shape[0]
     k_eff = min(k, n_c)
@@ -125,10 +114,41 @@ def one_sided_topk(
         if exclusions is not None:
             rows, cols = exclusions.block(start, stop)
             a[rows, cols] = -np.inf
-        part = np.argpartition(a, n_c - k_eff, axis=1)[:, n_c - k_eff :]
-        ps = np.take_along_axis(a, part, axis=1)
-        order = np.argsort(-ps, axis=1, kind="stable")
-        out_idx[start:stop, :k_eff] = np.take_along_axis(part, order, axis=1)
-        out_score[start:stop, :k_eff] = np.take_along_axis(ps, order, axis=1)
+        out_idx[start:stop, :k_eff], out_score[start:stop, :k_eff] = top_k_rows(a, k_eff)
     out_idx[~np.isfinite(out_score)] = -1
     return out_idx, out_score
+
+
+_CHUNK = 16
+
+
+def top_k_rows(a: F32, k: int) -> tuple[I64, F32]:
+    """Per-row top-``k`` (indices, values), best first; -1 where a row has fewer finite values.
+
+    ``argpartition`` over whole rows costs as much as the matrix product here, so columns
+    are first split into ``g = n // 16`` groups (column ``j`` in group ``j % g``: the max is
+    then an element-wise max of 16 contiguous slabs). The row's top-``k`` values all lie in
+    its ``k`` groups with the largest maxima (a value outside them is beaten by those ``k``
+    maxima), so only those ``16k`` columns are partitioned and sorted.
+    """
+    m, n = a.shape
+    k = min(k, n)
+    groups = n // _CHUNK
+    if groups < 2 * k:
+        cand = np.argpartition(a, n - k, axis=1)[:, n - k :] if k < n else np.tile(np.arange(n), (m, 1))
+    else:
+        maxima = a[:, : groups * _CHUNK].reshape(m, _CHUNK, groups).max(axis=1)
+        best = np.argpartition(maxima, groups - k, axis=1)[:, groups - k :]
+        cand = (best[:, :, None] + groups * np.arange(_CHUNK)[None, None, :]).reshape(m, k * _CHUNK)
+        if groups * _CHUNK < n:
+            tail = np.arange(groups * _CHUNK, n)
+            cand = np.concatenate([cand, np.broadcast_to(tail, (m, tail.shape[0]))], axis=1)
+        vals = np.take_along_axis(a, cand, axis=1)
+        sel = np.argpartition(vals, vals.shape[1] - k, axis=1)[:, vals.shape[1] - k :]
+        cand = np.take_along_axis(cand, sel, axis=1)
+    vals = np.take_along_axis(a, cand, axis=1)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    idx = np.take_along_axis(cand, order, axis=1).astype(np.int64)
+    sc = np.take_along_axis(vals, order, axis=1)
+    idx[~np.isfinite(sc)] = -1
+    return idx, sc

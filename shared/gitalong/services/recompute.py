@@ -115,7 +115,7 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
         prior_at = store.as_datetime(prior.get("generated_at"))
         if prior.get("run_id") != run_id and prior_at is not None and prior_at > started:
             continue  # refreshed after this run began: newer than what we have
-        good = [(int(c), float(s)) for c, s in zip(idx[row], scores[row], strict=True) if c >= 0 and s > 0]
+        good = [(int(c), float(s)) for c, s in zip(idx[row], scores[row], strict=True) if c >= 0 and s > 1e-6]
         keep = mmr([s for _, s in good], pair_vecs[[c for c, _ in good]], PRECOMPUTE_K) if good else []
         me = docs[mine[row]]
         items = []
