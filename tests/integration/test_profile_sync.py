@@ -171,24 +171,60 @@ def test_the_same_event_delivered_twice_applies_and_publishes_once(db: Any, uid:
     assert ledger["kind"] == "profile-sync" and ledger["expires_at"] > ledger["processed_at"]
 
 
-def test_an_older_update_delivered_after_a_newer_one_does_not_overwrite_it(db: Any, uid: str) -> None:
-    from gitalong.services import profile_sync
+def _deliver(emulators: Emulators, uid: str, event_id: str, after: dict[str, str]) -> None:
+    """POST a Firestore ``written`` CloudEvent to the trigger, as the Firestore emulator does (waits for it)."""
+    from datetime import UTC, datetime
 
+    import requests
+    from google.events.cloud.firestore_v1.types import Document, DocumentEventData, Value
+    from google.protobuf import timestamp_pb2
+
+    now = timestamp_pb2.Timestamp()
+    now.GetCurrentTime()
+    name = f"projects/demo-gitalong/databases/(default)/documents/users/{uid}"
+    fields = {k: Value(string_value=v) for k, v in after.items()}
+    body = DocumentEventData.serialize(
+        DocumentEventData(value=Document(name=name, fields=fields, create_time=now, update_time=now)))
+    headers = {
+        "ce-specversion": "1.0", "ce-id": event_id, "ce-type": "google.cloud.firestore.document.v1.written",
+        "ce-source": "//firestore.googleapis.com/projects/demo-gitalong/databases/(default)",
+        "ce-subject": f"documents/users/{uid}", "ce-time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "ce-location": "us-central1", "ce-project": "demo-gitalong", "ce-namespace": "(default)",
+        "ce-document": f"users/{uid}", "ce-database": "(default)", "Content-Type": "application/protobuf",
+    }
+    url = f"http://{emulators.endpoints.functions}/functions/projects/demo-gitalong/triggers/us-central1-sync_profile-0"
+    response = requests.post(url, data=body, headers=headers, timeout=120)
+    assert response.status_code == 200, response.text[:500]
+
+
+def test_the_same_event_redelivered_to_the_real_trigger_is_applied_and_published_once(
+    db: Any, uid: str, emulators: Emulators, updates: TopicTap
+) -> None:
+    db.collection("users").document(uid).set(ADA)
+    wait_for(lambda: _card(db, uid), what="card")
+    wait_for(lambda: _for(uid, updates.pull()), what="profile-updated of the create")
+    db.collection("profiles").document(uid).delete()  # as if event E's effect never happened
+    event_id = f"redelivered-{uid}"
+    _deliver(emulators, uid, event_id, {"display_name": "Ada"})
+    card = _card(db, uid)
+    _deliver(emulators, uid, event_id, {"display_name": "Ada"})
+    assert card is not None and _card(db, uid) == card
+    assert db.collection("processed_events").document(f"profile-sync:{event_id}").get().exists
+    assert len(_for(uid, updates.pull(timeout=2.0))) == 2  # the create, then E once
+
+
+def test_an_older_update_delivered_after_a_newer_one_does_not_overwrite_it(
+    db: Any, uid: str, emulators: Emulators
+) -> None:
     ref = db.collection("users").document(uid)
     ref.set({**ADA, "bio": "v1"})
     wait_for(lambda: (_card(db, uid) or {}).get("bio") == "v1", what="v1")
     ref.update({"bio": "v2"})
     wait_for(lambda: (_card(db, uid) or {}).get("bio") == "v2", what="v2")
-    # the v1 event arrives late (a redelivery with a fresh id): before=None, after=v1
-    outcome = profile_sync.on_user_written(uid, "late-v1", None, {**ADA, "bio": "v1"}, publisher_free_run(uid))
-    assert outcome.status == "unchanged"
-    assert (_card(db, uid) or {})["bio"] == "v2"
-
-
-def publisher_free_run(uid: str) -> Any:
-    from gitalong.services import profile_sync
-
-    return lambda u, e: profile_sync.process(u, e, lambda topic, message: None)
+    card = _card(db, uid)
+    # the v1 event reaches the trigger late (carrying the old document)
+    _deliver(emulators, uid, f"late-v1-{uid}", {"display_name": "Ada", "bio": "v1"})
+    assert _card(db, uid) == card
 
 
 def test_two_quick_updates_end_with_the_newest_on_the_card(db: Any, uid: str) -> None:

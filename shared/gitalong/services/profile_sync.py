@@ -139,7 +139,7 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
             "updated_at": gfs.SERVER_TIMESTAMP,
             "deleted": False,
         }
-        if old is None:
+        if old is None or "created_at" not in old:  # media may have made the doc (avatar_url) first
             write["created_at"] = gfs.SERVER_TIMESTAMP
         tx.set(card_ref, write, merge=list(write))  # listed fields replaced whole; others (avatar) kept
         if has_error:
