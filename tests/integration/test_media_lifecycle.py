@@ -111,12 +111,17 @@ def test_an_eager_notification_before_the_upload_one_still_ends_ready_with_all_u
     assert "w_400" in record["thumbnail_url"] and "w_800" in record["medium_url"]
 
 
-def test_an_upload_of_a_disallowed_format_is_destroyed_and_the_record_rejected(
-        emulators: Emulators, uid: str, db: Any) -> None:
+@pytest.mark.parametrize(("extra", "reason"), [
+    ({"format": "gif"}, "gif"),
+    ({"bytes": 10 * 1024 * 1024 + 1}, "over the showcase limit"),
+    ({"created_at": "2099-01-01T00:00:00Z"}, "signature expired"),
+])
+def test_an_upload_breaking_the_rules_is_destroyed_and_the_record_rejected(
+        emulators: Emulators, uid: str, db: Any, extra: dict[str, Any], reason: str) -> None:
     media_id, public_id = pending(emulators, uid)
-    assert notify(emulators, upload_note(public_id, format="gif")).status_code == 200
+    assert notify(emulators, upload_note(public_id, **extra)).status_code == 200
     record = db.collection("media").document(media_id).get().to_dict()
-    assert record["status"] == "rejected" and "gif" in record["rejected_reason"]
+    assert record["status"] == "rejected" and reason in record["rejected_reason"]
 
 
 def test_a_direct_avatar_upload_sets_the_avatar_through_the_webhook(emulators: Emulators, uid: str, db: Any,

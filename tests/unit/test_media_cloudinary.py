@@ -127,3 +127,27 @@ def test_missing_settings_are_named() -> None:
     assert (settings.cloud_name, settings.api_key, settings.api_secret) == ("c", "k", "s")
     assert settings.upload_prefix == "http://h:1"
     assert settings.notification_url == "https://us-central1-demo-x.cloudfunctions.net/cloudinary_webhook"
+
+
+def test_a_media_callable_without_cloudinary_settings_fails_naming_the_secret(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    import media_fn
+    from _edge import run_callable
+    from firebase_functions import https_fn
+
+    for name in ("CLOUDINARY_URL", "CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    request = SimpleNamespace(data={"kind": "avatar"}, auth=SimpleNamespace(uid="alice", token={}))
+    with pytest.raises(https_fn.HttpsError) as caught:
+        run_callable("create_upload_signature", request, lambda uid, r: media_fn._store())
+    assert caught.value.code == https_fn.FunctionsErrorCode.FAILED_PRECONDITION
+    assert "CLOUDINARY_URL" in caught.value.message
+
+
+def test_the_harness_points_the_workers_at_the_fake_for_its_port_offset() -> None:
+    env = fake.emulator_env(4000)
+    assert env["CLOUDINARY_UPLOAD_PREFIX"] == "http://127.0.0.1:13200"
+    assert env["GITALONG_MEDIA_WEBHOOK_URL"] == "http://127.0.0.1:9001/demo-gitalong/us-central1/cloudinary_webhook"
+    assert settings_from(None, env).api_secret == fake.API_SECRET

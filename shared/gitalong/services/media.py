@@ -267,6 +267,8 @@ def _on_upload(note: dict[str, Any], store: MediaStore, limits: media.Limits) ->
         problem = f"format {fmt} not allowed for {kind}"
     elif size > limits.max_bytes(kind):
         problem = f"{size} bytes is over the {kind} limit of {limits.max_bytes(kind)}"
+    elif _uploaded_after(note, record.get("expires_at")):
+        problem = "uploaded after its signature expired"
     elif record["status"] == media.PENDING:
         mine = _collection().where(filter=_field("owner_id", "==", record["owner_id"]))
         others = media.Usage.of(d.to_dict() or {} for d in mine.stream() if d.id != ref.id)
@@ -286,6 +288,18 @@ def _on_upload(note: dict[str, Any], store: MediaStore, limits: media.Limits) ->
     if kind == "avatar" and fields.get("secure_url"):
         _set_avatar(str(record["owner_id"]), str(fields["secure_url"]))
     return f"media {ref.id} ready"
+
+
+def _uploaded_after(note: Mapping[str, Any], expires_at: datetime | None) -> bool:
+    """Did Cloudinary take the upload (its ``created_at``) after our signature's ``expires_at``?
+    Cloudinary itself honours a signature for an hour; this enforces our shorter window."""
+    if expires_at is None or not note.get("created_at"):
+        return False
+    try:
+        created = datetime.fromisoformat(str(note["created_at"]).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return created > expires_at + timedelta(seconds=60)
 
 
 def _on_eager(note: dict[str, Any]) -> str:
