@@ -163,8 +163,10 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def check_file(kind: str, filename: str | None, size: int, head: bytes, limits: Limits) -> str:
-    """Validate one file for ``kind``; returns its sniffed format.
+def check_file(kind: str, filename: str | None, size: int, head: bytes, limits: Limits,
+               server_upload: bool = False) -> str:
+    """Validate one file for ``kind``; returns its sniffed format. ``server_upload`` also applies
+    the Cloud Functions request cap (bigger files must go direct, with a signature).
 
     Raises :class:`InvalidArgument` (empty, wrong content) or :class:`FileTooLarge`.
     """
@@ -176,6 +178,12 @@ def check_file(kind: str, filename: str | None, size: int, head: bytes, limits: 
         raise FileTooLarge(
             f"the file is {size} bytes; {kind} files may be at most {max_bytes} bytes",
             [{"field": "file", "message": f"larger than {max_bytes} bytes"}],
+        )
+    if server_upload and size > SERVER_UPLOAD_MAX_BYTES:
+        raise FileTooLarge(
+            f"the file is {size} bytes; upload_media takes at most {SERVER_UPLOAD_MAX_BYTES} bytes: "
+            "upload it directly with create_upload_signature",
+            [{"field": "file", "message": f"larger than {SERVER_UPLOAD_MAX_BYTES} bytes"}],
         )
     detected = sniff_format(head)
     if detected not in kind_spec.formats:

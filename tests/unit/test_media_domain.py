@@ -63,6 +63,13 @@ def test_a_file_exactly_at_the_limit_passes_and_one_byte_more_is_too_large() -> 
     assert caught.value.http_status == 413
 
 
+def test_a_server_upload_over_the_request_cap_is_sent_to_the_direct_path() -> None:
+    size = media.SERVER_UPLOAD_MAX_BYTES + 1
+    assert media.check_file("video", "v.mp4", size, MP4, media.Limits()) == "mp4"
+    with pytest.raises(media.FileTooLarge, match="create_upload_signature"):
+        media.check_file("video", "v.mp4", size, MP4, media.Limits(), server_upload=True)
+
+
 def test_the_quota_counts_live_records_and_refuses_the_file_or_byte_over() -> None:
     limits = media.Limits(quota_files=3, quota_bytes=1000)
     usage = media.Usage.of([

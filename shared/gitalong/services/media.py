@@ -145,7 +145,7 @@ def upload_media(uid: str, kind_name: str, filename: str | None, data: bytes, st
     """Check the bytes (magic, size, quota), upload them, and return the ready media record."""
     kind = media.spec(kind_name)
     limits = limits or media.Limits.from_env()
-    fmt = media.check_file(kind.kind, filename, len(data), data[:64], limits)
+    fmt = media.check_file(kind.kind, filename, len(data), data[:64], limits, server_upload=True)
     store = _store(store)
     media.check_quota(usage_of(uid), limits, adding_bytes=len(data))
     now = _now()
