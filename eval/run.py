@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=400)
     parser.add_argument("--viewers", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--minilm", action="store_true", help="also measure the MiniLM ONNX encoder (eval/minilm.py)")
     args = parser.parse_args()
 
     from gitalong.matching import encode
@@ -205,6 +206,26 @@ def main() -> None:
     table["ablation: reciprocal, words-only encoder"] = evaluate(
         harmonic(n2[viewers] @ o2.T, o2[viewers] @ n2.T), viewers, rel_offer, rel_need
     )
+
+    if args.minilm:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from minilm import MiniLM
+
+        tl = time.perf_counter()
+        model = MiniLM()
+        print(f"  encoder MiniLM int8 ONNX: load {time.perf_counter() - tl:.2f} s")
+        te = time.perf_counter()
+        mo = model.encode(pop["offer_text"])
+        mn = model.encode(pop["need_text"])
+        print(
+            f"  encoder MiniLM int8 ONNX: {(time.perf_counter() - te) / (2 * n) * 1000:.2f} ms per text (batches of 32)"
+        )
+        m_one, m_other = mn[viewers] @ mo.T, mo[viewers] @ mn.T
+        table["MiniLM: reciprocal (harmonic mean)"] = evaluate(harmonic(m_one, m_other), viewers, rel_offer, rel_need)
+        h_other = offer[viewers] @ need.T
+        table["hybrid: mean of hashed and MiniLM sims"] = evaluate(
+            harmonic((one_sided + m_one) / 2, (h_other + m_other) / 2), viewers, rel_offer, rel_need
+        )
 
     print()
     print(f"{'method':44s} {'P@10':>7s} {'NDCG@10':>8s} {'RecipHit@10':>12s}")
