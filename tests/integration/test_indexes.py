@@ -178,9 +178,10 @@ CATALOGUE: list[QueryShape] = [
         for vec in ("offer_vec", "need_vec", "skills_vec")
     ],
     *[
+        # search_profiles filters by city before the vector search (offers and needs only)
         QueryShape(f"nearest by {vec} in a city", f"{SVC}/matching_store.py::nearest", "profiles",
                    (("city", "==", "Lagos"),), vector=vec, match={vec: _vec(5), "city": "Lagos"})
-        for vec in ("offer_vec", "need_vec", "skills_vec")
+        for vec in ("offer_vec", "need_vec")
     ],
     # --- media -------------------------------------------------------------------------
     QueryShape("media of a user", f"{SVC}/media.py::usage_of", "media", (("owner_id", "==", "u1"),),

@@ -10,8 +10,9 @@ touched are put back, so cases don't depend on each other's order.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,38 @@ class Matrix:
     cases: list[Case]
 
 
-def load_matrix(path: Path = MATRIX) -> Matrix:
+class Namespace:
+    """Gives one run its own ids, so triggers still busy with an earlier run's documents (the
+    emulator runs the project's functions) can't touch this run's.
+
+    Principals' uids and every document id get the run's suffix: a document id made of parts
+    joined by ``_`` (``alice_bob``) has each part renamed; string values naming a principal
+    (``swiper_id: alice``, ``participants: [alice, bob]``) become that principal's uid.
+    """
+
+    def __init__(self, principals: dict[str, str | None], run: str) -> None:
+        self.uids = {name: f"{uid}-{run}" for name, uid in principals.items() if uid is not None}
+        self.run = run
+
+    def doc_id(self, logical: str) -> str:
+        return "_".join(self.uids.get(part, f"{part}-{self.run}") for part in logical.split("_"))
+
+    def path(self, logical: str) -> str:
+        segments = logical.split("/")
+        return "/".join(self.doc_id(s) if i % 2 else s for i, s in enumerate(segments))
+
+    def value(self, logical: Any) -> Any:
+        if isinstance(logical, str):
+            return self.uids.get(logical, logical)
+        if isinstance(logical, list):
+            return [self.value(item) for item in logical]
+        if isinstance(logical, dict):
+            return {key: self.value(item) for key, item in logical.items()}
+        return logical
+
+
+def load_matrix(path: Path = MATRIX, run: str | None = None) -> Matrix:
+    """Parse and check the case file, then move its ids into this run's namespace."""
     raw = yaml.safe_load(path.read_text())
     principals = raw["principals"]
     cases = [Case(**case) for case in raw["cases"]]
@@ -134,7 +166,14 @@ def load_matrix(path: Path = MATRIX) -> Matrix:
         assert case.who in principals, f"{case.name}: unknown principal {case.who!r}"
         segments = case.path.count("/") + 1
         assert segments % 2 == (1 if case.op == "list" else 0), f"{case.name}: path {case.path!r} vs {case.op}"
-    return Matrix(principals, raw["fixtures"], cases)
+    ns = Namespace(principals, run or uuid.uuid4().hex[:8])
+    fixtures = {ns.path(doc): ns.value(data) for doc, data in raw["fixtures"].items()}
+    cases = [
+        replace(case, path=ns.path(case.path) if not case.collection_group else case.path,
+                data=ns.value(case.data), where=ns.value(case.where))
+        for case in cases
+    ]
+    return Matrix({name: ns.uids.get(name) for name in principals}, fixtures, cases)
 
 
 MATRIX_DATA = load_matrix()
