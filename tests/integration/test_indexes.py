@@ -416,6 +416,16 @@ def _document_path(shape: QueryShape) -> str:
     return f"{shape.parent}/target"
 
 
+@pytest.fixture(autouse=True)
+def clean_firestore() -> None:
+    """Replaces the tier's per-test wipe: each shape overwrites its own target and decoy."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clean_once(emulators: Any) -> None:
+    emulators.clear_firestore()
+
+
 @pytest.mark.parametrize("shape", CATALOGUE, ids=[shape.name for shape in CATALOGUE])
 def test_each_query_runs_on_the_emulator_and_finds_its_document(db: Any, shape: QueryShape) -> None:
     from google.cloud.firestore_v1.vector import Vector
