@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from _edge import run_callable
-from firebase_functions import https_fn, scheduler_fn
+from firebase_functions import https_fn, options, scheduler_fn
 from firebase_functions.params import SecretParam
 
 logger = logging.getLogger("gitalong")
@@ -80,7 +80,7 @@ def _caller(req: https_fn.Request) -> str:
         raise Unauthenticated(f"invalid ID token: {err}") from None
 
 
-@https_fn.on_request(secrets=_SECRETS, timeout_sec=300, memory=1024)
+@https_fn.on_request(secrets=_SECRETS, timeout_sec=300, memory=options.MemoryOption.GB_1)
 def upload_media(req: https_fn.Request) -> https_fn.Response:
     """POST multipart (``file``, ``kind``) with a Firebase ID token → the ready media record."""
     if req.method != "POST":
@@ -120,7 +120,7 @@ def cloudinary_webhook(req: https_fn.Request) -> https_fn.Response:
         )
     except GitAlongError as error:
         logger.error("cloudinary_webhook failed: %s %s", error.status, error.message)
-        return _error(error.status, error.message, error.details)
+        return _error(error.status, error.message, error.details, http_status=503)  # Cloudinary retries
     if status >= 400:
         return _error("UNAUTHENTICATED" if status == 401 else "INVALID_ARGUMENT", outcome, http_status=status)
     return _json({"ok": True, "outcome": outcome})
