@@ -122,7 +122,8 @@ def _response_rate(uid: str, span: domain.DateRange | None) -> float | None:
     db = _db()
     query = _in_range(_eq(db.collection("swipes"), "target_id", uid), "created_at", span)
     query = _eq(query, "direction", ["right", "super"], "in")
-    swipers = [snap.get("swiper_id") for snap in query.select(["swiper_id"]).limit(RESPONSE_RATE_CAP).stream()]
+    snaps = query.select(["swiper_id"]).limit(RESPONSE_RATE_CAP).stream()
+    swipers = [(snap.to_dict() or {}).get("swiper_id") for snap in snaps]
     swipers = [s for s in swipers if isinstance(s, str)]
     if not swipers:
         return None
@@ -195,8 +196,8 @@ def _profile_views(uid: str, span: domain.DateRange | None, summary: Mapping[str
         views = summary.get("profile_views")
         return int(views) if isinstance(views, int) else None
     days = _db().collection("analytics").document(uid).collection("daily")
-    query = days.where("date", ">=", span.start.isoformat()).where("date", "<=", span.end.isoformat())
-    recorded = [s.get("profile_views") for s in query.select(["profile_views"]).stream()]
+    query = _eq(_eq(days, "date", span.start.isoformat(), ">="), "date", span.end.isoformat(), "<=")
+    recorded = [(s.to_dict() or {}).get("profile_views") for s in query.select(["profile_views"]).stream()]
     numbers = [v for v in recorded if isinstance(v, int)]
     return sum(numbers) if numbers else None
 
@@ -353,7 +354,7 @@ def run_daily(day: date) -> dict[str, Any]:
         flush()
     stale = [
         s.reference
-        for s in db.collection_group("daily").where("date", "==", key).select([]).stream()
+        for s in _eq(db.collection_group("daily"), "date", key).select([]).stream()
         if s.reference.parent.parent is not None
         and s.reference.parent.parent.id not in per_user
         and s.reference.parent.parent.parent.id == "analytics"

@@ -186,7 +186,8 @@ CHECKS: dict[str, Callable[[], Check]] = {
 def run(schedule_time: datetime | None = None) -> dict[str, Any]:
     """Run every check, record the report at ``stats/consistency/runs/{run_id}``, return it.
 
-    ``run_id`` is the schedule time (``YYYYMMDDTHHMMSSZ``): a retried run overwrites its own report.
+    ``run_id`` is the schedule time (``YYYYMMDDTHHMMSSZ``): a retried run (same schedule time)
+    adds its findings to the first attempt's report and counts ``attempts``.
     """
     when = (schedule_time or datetime.now(UTC)).astimezone(UTC)
     run_id = when.strftime("%Y%m%dT%H%M%SZ")
@@ -197,9 +198,26 @@ def run(schedule_time: datetime | None = None) -> dict[str, Any]:
         except Exception as err:  # one failing check must not hide the others
             logger.exception("consistency check %s failed", name)
             report["checks"][name] = {**_new(), "error": str(err)[:500]}
+    ref = firestore.client().collection("stats").document("consistency").collection("runs").document(run_id)
+    earlier = ref.get()
+    report = _merge(earlier.to_dict() or {}, report) if earlier.exists else {**report, "attempts": 1}
     report["found"] = sum(c["found"] for c in report["checks"].values())
     report["fixed"] = sum(c["fixed"] for c in report["checks"].values())
     report["finished_at"] = datetime.now(UTC)
-    firestore.client().collection("stats").document("consistency").collection("runs").document(run_id).set(report)
-    logger.info("consistency run %s: found %d, fixed %d", run_id, report["found"], report["fixed"])
+    ref.set(report)
+    logger.info("consistency run %s (attempt %d): found %d, fixed %d",
+                run_id, report["attempts"], report["found"], report["fixed"])
     return report
+
+
+def _merge(earlier: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """A retried run adds to its first attempt's report: what that one fixed stays reported."""
+    checks = dict(earlier.get("checks") or {})
+    for name, check in report["checks"].items():
+        before = checks.get(name) or _new()
+        merged = {**check, "found": before.get("found", 0) + check["found"],
+                  "fixed": before.get("fixed", 0) + check["fixed"],
+                  "examples": (list(before.get("examples") or []) + check["examples"])[:EXAMPLES]}
+        checks[name] = merged
+    return {**report, "started_at": earlier.get("started_at", report["started_at"]), "checks": checks,
+            "attempts": int(earlier.get("attempts") or 1) + 1}

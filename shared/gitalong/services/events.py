@@ -191,7 +191,7 @@ def _similar_users_going(uid: str, now: datetime) -> Counter[str]:
         .where(filter=FieldFilter("event_start", ">=", now))
         .select(["event_id"])
     )
-    return Counter(str(s.get("event_id")) for s in query.stream())
+    return Counter(str((s.to_dict() or {}).get("event_id")) for s in query.stream())
 
 
 def _card(event: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,41 @@
+"""The weekly consistency check repairs derived data and records a report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from support.emulators import Emulators, wait_for
+
+
+def test_the_weekly_check_repairs_what_it_finds_and_reports_it(emulators: Emulators, db: Any, uid: str) -> None:
+    # GIVEN an orphan card, a recommendation of a deleted user and a wrong attendee count
+    live, gone = f"{uid}live", f"{uid}gone"
+    db.collection("users").document(live).set({"display_name": "Live"})
+    wait_for(lambda: db.collection("profiles").document(live).get().exists, what="live card")
+    db.collection("profiles").document(gone).set({"display_name": "Gone"})  # no users/{gone}
+    db.collection("recommendations").document(live).set({
+        "items": [{"id": gone, "score": 0.9, "reasons": []}, {"id": live, "score": 0.5, "reasons": []}],
+        "candidate_ids": [gone, live]})
+    event = db.collection("events").document(f"{uid}ev")
+    event.set({"title": "Meetup", "start": datetime(2026, 3, 1, tzinfo=UTC)})
+    event.collection("attendees").document(live).set({"created_at": datetime(2026, 3, 1, tzinfo=UTC)})
+    wait_for(lambda: (event.get().to_dict() or {}).get("attendee_count") == 1, what="attendance counted")
+    event.update({"attendee_count": 7})
+
+    # WHEN
+    when = datetime(2026, 3, 9, 3, 30, tzinfo=UTC)
+    assert emulators.run_scheduled("weekly_consistency", when).status_code == 200
+
+    # THEN
+    report = db.collection("stats").document("consistency").collection("runs").document("20260309T033000Z")
+    checks = report.get().to_dict()["checks"]
+    assert checks["profiles_without_users"]["found"] == 1 and checks["profiles_without_users"]["fixed"] == 1
+    assert not db.collection("profiles").document(gone).get().exists
+    assert checks["recommendations_to_deleted_users"]["fixed"] == 1
+    rec = db.collection("recommendations").document(live).get().to_dict()
+    assert [i["id"] for i in rec["items"]] == [live] and rec["candidate_ids"] == [live]
+    assert checks["attendee_counts"]["fixed"] == 1
+    assert (event.get().to_dict() or {})["attendee_count"] == 1
+    assert checks["users_without_profiles"]["found"] == 0
+    assert "error" not in checks["counters_vs_documents"]
