@@ -213,10 +213,15 @@ class EmulatorSuite:
         return f" (full log: {self._log_path})"
 
     def stop(self, grace_s: float = 20.0) -> None:
-        """Ctrl-C the whole group, then make sure nothing of it is left."""
+        """Ctrl-C the whole group, then make sure nothing of it is left.
+
+        firebase-tools starts the Java emulators detached (in groups of their own), so the
+        processes to end are the whole tree below the suite, taken before it is signalled.
+        """
         process, self._process = self._process, None
         if process is None:
             return
+        tree = process_tree(process.pid)
         try:
             os.killpg(process.pid, signal.SIGINT)
         except ProcessLookupError:
@@ -226,3 +231,36 @@ class EmulatorSuite:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        for pid, started in tree.items():
+            if start_time(pid) == started:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def start_time(pid: int) -> str | None:
+    """The process's start time (field 22 of /proc/PID/stat), to tell it from a reused pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def process_tree(root: int) -> dict[int, str]:
+    """Every descendant of ``root`` (pid → start time), read from /proc; empty where /proc is missing."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int(Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree: dict[int, str] = {}
+    pending = list(children.get(root, []))
+    while pending:
+        pid = pending.pop()
+        started = start_time(pid)
+        if started is not None:
+            tree[pid] = started
+            pending.extend(children.get(pid, []))
+    return tree

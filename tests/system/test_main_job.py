@@ -11,16 +11,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from emulators import process_tree, start_time
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _alive(tree: dict[int, str]) -> list[int]:
+    return [pid for pid, started in tree.items() if start_time(pid) == started]
 
 
 @pytest.mark.slow
@@ -44,9 +41,11 @@ def test_dev_run_seeds_the_suite_prints_endpoints_and_stops_on_ctrl_c(tmp_path: 
         health = re.search(r"health\s+(http://\S+)", text)
         assert health
         assert requests.get(health.group(1), timeout=30).json()["status"] == "healthy"
+        tree = process_tree(job.pid)
+        assert len(tree) >= 3, "the suite's processes (node, java emulators, workers) should be visible"
     finally:
         os.killpg(job.pid, signal.SIGINT)
         code = job.wait(timeout=60)
     assert code == 0, log.read_text()[-3000:]
     assert "[run] stopped" in log.read_text()
-    assert not _group_alive(job.pid), "emulator processes outlived ./dev run"
+    assert not _alive(tree), f"processes outlived ./dev run: {_alive(tree)}"
