@@ -204,3 +204,13 @@ def test_the_monthly_job_summarises_last_months_uploads(emulators: Emulators, ui
     assert (summary["uploads"], summary["images"], summary["videos"]) == (2, 1, 1)
     assert summary["bytes"] == 2000 + len(MP4)
     assert summary["bandwidth_source"] == "cloudinary" and summary["bandwidth_percent"] >= 0
+
+
+def test_deleting_the_account_destroys_the_users_cloudinary_assets_and_records(
+        emulators: Emulators, uid: str, db: Any, cloudinary_fake: fake.Control) -> None:
+    records = [upload(emulators, uid, "avatar", png()), upload(emulators, uid, "video", MP4, "v.mp4")]
+    deleted = emulators.call("delete_account", {"confirm": True}, uid=uid)
+    assert deleted.status == "OK", deleted.error
+    assert list(db.collection("media").where(filter=FieldFilter("owner_id", "==", uid)).stream()) == []
+    left = cloudinary_fake.resources()
+    assert all(r["public_id"] not in left for r in records)
