@@ -82,3 +82,10 @@ def test_a_programming_error_in_the_trigger_is_not_retried_forever() -> None:
 
     with pytest.raises(KeyError):
         profile_sync.on_user_written("u1", "e1", None, VALID, run=run, handoff=lambda t, m: None)
+
+
+def test_an_event_with_neither_before_nor_after_does_nothing() -> None:
+    """Deleting a missing document still fires ``written``; reacting to it would loop with the cascade."""
+    calls: list[str] = []
+    outcome = profile_sync.on_user_written("u1", "e1", None, None, run=lambda uid, event: calls.append(uid))
+    assert outcome.status == "irrelevant" and calls == []

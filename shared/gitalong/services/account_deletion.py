@@ -38,6 +38,16 @@ def _delete_query(db: Any, query: Any, recursive: bool = False) -> int:
         total += len(snaps)
 
 
+def _delete_tree(db: Any, ref: Any) -> None:
+    """``recursive_delete`` a document and its subcollections, only if there is something to delete.
+
+    Deleting a missing document is still a write that fires ``written`` triggers (with no
+    before and no after); skipping it keeps re-runs of the cascade quiet.
+    """
+    if ref.get().exists or any(True for _ in ref.collections()):
+        db.recursive_delete(ref, chunk_size=BATCH)
+
+
 def _remove_from_recommendations(db: Any, uid: str, attempts: int = 5) -> int:
     """Drop ``uid`` from other users' ``recommendations`` (items and ``candidate_ids``).
 
@@ -117,10 +127,10 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
     counts["projects"] = _delete_query(db, col("projects").where(filter=_field("owner_id", "==", uid)), recursive=True)
     counts["media"] = _delete_media(db, uid)
     for name in ("recommendations", "notifications", "counters"):
-        db.recursive_delete(col(name).document(uid), chunk_size=BATCH)
-    col("profiles").document(uid).delete()
+        _delete_tree(db, col(name).document(uid))
+    _delete_tree(db, col("profiles").document(uid))
     if delete_user_doc:
-        db.recursive_delete(col("users").document(uid), chunk_size=BATCH)
+        _delete_tree(db, col("users").document(uid))
     logger.info("deleted the data of %s: %s", uid, counts)
     return counts
 

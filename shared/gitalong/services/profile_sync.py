@@ -215,6 +215,9 @@ def on_user_written(
     handoff: Callable[[str, dict[str, Any]], Any] = _default_publisher,
 ) -> Outcome:
     """The Firestore trigger's body: cheap filter, sync, and hand transient failures to Pub/Sub."""
+    if before is None and after is None:  # e.g. a delete of a missing document: nothing happened
+        logger.info("profile %s: empty change (event %s)", uid, event_id)
+        return Outcome("irrelevant")
     if before is not None and after is not None and relevant(before) == relevant(after):
         logger.info("profile %s: irrelevant change (event %s)", uid, event_id)
         return Outcome("irrelevant")
