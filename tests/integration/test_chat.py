@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from google.cloud.firestore import SERVER_TIMESTAMP
-
 from support.emulators import Emulators, wait_for
 
 
@@ -42,7 +41,7 @@ def test_a_message_updates_the_match_and_notifies_and_pushes_to_the_other_partic
     message_id = _send(db, match_id, a, text)
 
     match = wait_for(lambda: (m := db.collection("matches").document(match_id).get().to_dict())
-                     and m.get("last_message_preview") and m, timeout=30, what="last message on the match")
+                     and m.get("last_message_preview") and m, timeout=90, what="last message on the match")
     assert match["last_message_preview"].startswith("Hi Bob! xxx") and len(match["last_message_preview"]) == 100
     assert match["last_message_at"] is not None
     notes = wait_for(lambda: _notes(db, b), what="notification for the other side")
@@ -60,7 +59,7 @@ def test_a_conversation_starts_when_both_sides_have_written(emulators: Emulators
     a, b, match_id = _matched_pair(db)
     _send(db, match_id, a, "one")
     _send(db, match_id, a, "two")
-    wait_for(lambda: len(_notes(db, b)) == 2, what="two notifications for b")
+    wait_for(lambda: len(_notes(db, b)) == 2, timeout=90, what="two notifications for b")
     assert counters.read(a)["conversations_started"] == 0
     _send(db, match_id, b, "three")
     wait_for(lambda: counters.read(a)["conversations_started"] == 1, what="conversation counted")

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from support.emulators import Emulators, wait_for
 
 
@@ -32,7 +31,7 @@ def _match_id(a: str, b: str) -> str:
 def match_created_tap(emulators: Emulators) -> Iterator[Any]:
     """A pull subscription on ``match-created``, made before anything publishes."""
     from google.api_core.exceptions import AlreadyExists
-    from google.cloud import pubsub_v1
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
     publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     topic = publisher.topic_path("demo-gitalong", "match-created")

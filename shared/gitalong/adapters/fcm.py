@@ -13,7 +13,7 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
 from gitalong.config import running_on_emulator
 
@@ -53,7 +53,7 @@ class FirebaseSender:
         import firebase_admin
         from firebase_admin import messaging
 
-        if not firebase_admin._apps:  # noqa: SLF001 - the SDK has no public "is initialized"
+        if not firebase_admin._apps:
             firebase_admin.initialize_app()
         message = messaging.MulticastMessage(
             tokens=push.tokens,

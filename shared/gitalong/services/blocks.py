@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 def block_user(uid: str, request: BlockUserRequest) -> dict[str, Any]:
     """Block ``request.target_id`` for ``uid`` (idempotent)."""
     from google.cloud.firestore import SERVER_TIMESTAMP
-    from google.cloud.firestore_v1.base_query import FieldFilter
 
     target = request.target_id
     if target == uid:
@@ -38,13 +37,12 @@ def block_user(uid: str, request: BlockUserRequest) -> dict[str, Any]:
 
     doomed = [db.collection("swipes").document(rules.swipe_doc_id(a, b)) for a, b in ((uid, target), (target, uid))]
     for swiper, owner in ((uid, target), (target, uid)):
-        # swipes on the other's projects: swipes where swiper_id == swiper and project_owner_id == owner
-        query = (
-            db.collection("swipes")
-            .where(filter=FieldFilter("swiper_id", "==", swiper))
-            .where(filter=FieldFilter("project_owner_id", "==", owner))
-        )
-        doomed += [snap.reference for snap in query.stream()]
+        # right swipes on the other's projects, as listed in project_interest/{swiper}_{owner}
+        interest_ref = db.collection("project_interest").document(rules.swipe_doc_id(swiper, owner))
+        interest = interest_ref.get()
+        for project_id in (interest.to_dict() or {}).get("project_ids") or [] if interest.exists else []:
+            doomed.append(db.collection("swipes").document(rules.swipe_doc_id(swiper, str(project_id))))
+        doomed.append(interest_ref)
     batch = db.batch()
     for ref in doomed:
         batch.delete(ref)
@@ -52,7 +50,7 @@ def block_user(uid: str, request: BlockUserRequest) -> dict[str, Any]:
 
     for owner, hidden in ((uid, target), (target, uid)):
         _drop_recommendation(owner, hidden)
-    logger.info("%s blocked %s: match ended, %d swipe records removed", uid, target, len(doomed))
+    logger.info("%s blocked %s: match ended, swipe records removed", uid, target)
     return {"ok": True}
 
 

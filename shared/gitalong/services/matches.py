@@ -216,8 +216,9 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
                 for p in participants:
                     counters.increment(p, "conversations_started", writer=tx)
         tx.update(match_ref, update)
-        tx.set(ledger_ref, {"kind": "chat-message", "event_id": event_id, "match_id": match_id, "message_id": message_id,
-                            "processed_at": SERVER_TIMESTAMP, "expires_at": datetime.now(UTC) + LEDGER_TTL})
+        tx.set(ledger_ref, {"kind": "chat-message", "event_id": event_id, "match_id": match_id,
+                            "message_id": message_id, "processed_at": SERVER_TIMESTAMP,
+                            "expires_at": datetime.now(UTC) + LEDGER_TTL})
         return "processed", other
 
     outcome, other = run(db.transaction())

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_COLLECTION = "swipe_requests"
 IDEMPOTENCY_TTL_S = 7 * 86_400
+INTEREST_COLLECTION = "project_interest"
 RATE_ACTION = "swipe"
 
 
@@ -109,9 +110,11 @@ def _record(
     match_ref = db.collection("matches").document(mid)
     block_refs = [db.collection("blocks").document(rules.block_doc_id(a, b)) for a, b in ((uid, other), (other, uid))]
     bucket_ref = rate_limit.ref(uid, RATE_ACTION)
+    # their right swipes on my projects (point read; a query here would lock a range)
+    their_interest_ref = db.collection(INTEREST_COLLECTION).document(rules.swipe_doc_id(other, uid))
     refs = [own_ref, reverse_ref, match_ref, bucket_ref, *block_refs]
     if request.target_type == "user":
-        refs += [r for r in (ledger_ref, db.collection("profiles").document(target_id)) if r]
+        refs += [r for r in (ledger_ref, db.collection("profiles").document(target_id), their_interest_ref) if r]
     snaps = _get_all(db, tx, refs)
 
     if request.target_type == "user":
@@ -136,7 +139,8 @@ def _record(
         if reverse.exists:
             create_match = rules.is_positive((reverse.to_dict() or {}).get("direction"))
         elif request.target_type == "user":
-            create_match = _interested_in_a_project_of(db, tx, other, uid)
+            interest = snaps[their_interest_ref.path]
+            create_match = bool(interest.exists and (interest.to_dict() or {}).get("project_ids"))
 
     # --- writes ---------------------------------------------------------------------------
     swipe: dict[str, Any] = {
@@ -150,6 +154,7 @@ def _record(
     }
     if request.target_type == "project":
         swipe["project_owner_id"] = other
+        _stage_project_interest(tx, db, uid, other, target_id, positive)
     tx.set(own_ref, swipe)
     stage_bucket()
     if own_before is None:
@@ -194,22 +199,18 @@ def _replay(snaps: dict[str, Any], ledger_ref: Any) -> _Outcome | None:
     return _Outcome(result=dict((ledger.to_dict() or {})["result"]), replayed=True)
 
 
-def _interested_in_a_project_of(db: Any, tx: Any, swiper: str, owner: str) -> bool:
-    """Has ``swiper`` swiped right/super on one of ``owner``'s projects?
+def _stage_project_interest(tx: Any, db: Any, uid: str, owner: str, project_id: str, positive: bool) -> None:
+    """Keep ``project_interest/{uid}_{owner}.project_ids``: ``uid``'s right swipes on ``owner``'s projects.
 
-    Query (composite index swipes: swiper_id, project_owner_id, direction):
-    ``swipes where swiper_id == swiper and project_owner_id == owner and direction in [right, super]``.
+    Written with array transforms (no read). ``record_swipe`` reads it by id when the owner
+    swipes on ``uid``: mutual interest without a query inside the transaction.
     """
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    from google.cloud.firestore import SERVER_TIMESTAMP, ArrayRemove, ArrayUnion
 
-    query = (
-        db.collection("swipes")
-        .where(filter=FieldFilter("swiper_id", "==", swiper))
-        .where(filter=FieldFilter("project_owner_id", "==", owner))
-        .where(filter=FieldFilter("direction", "in", sorted(rules.POSITIVE_DIRECTIONS)))
-        .limit(1)
-    )
-    return any(True for _ in tx.get(query))
+    ref = db.collection(INTEREST_COLLECTION).document(rules.swipe_doc_id(uid, owner))
+    change = ArrayUnion([project_id]) if positive else ArrayRemove([project_id])
+    tx.set(ref, {"swiper_id": uid, "owner_id": owner, "project_ids": change, "updated_at": SERVER_TIMESTAMP},
+           merge=True)
 
 
 def interested_users(owner_id: str, project_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
