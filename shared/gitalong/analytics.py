@@ -141,8 +141,8 @@ def daily_rollup(activity: DailyActivity) -> tuple[dict[str, dict[str, int]], di
         active.add(str(post.get("user_id")))
         skills.update(set(post.get("canonical_skills") or []))
     per_user = {uid: {metric: int(counts[metric]) for metric in USER_DAILY_FIELDS} for uid, counts in users.items()}
-    for uid in active & per_user.keys():
-        per_user[uid]["active"] = 1
+    for uid, metrics in per_user.items():
+        metrics["active"] = int(uid in active)
     platform = {
         "active_users": len(active - {"None", ""}),
         "swipes": len(activity.swipes),

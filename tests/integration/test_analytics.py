@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
+from google.cloud.firestore_v1.base_query import FieldFilter
 from support.emulators import Emulators, wait_for
 
 WEEK = {"start_date": "2026-03-02", "end_date": "2026-03-08"}
@@ -137,10 +137,11 @@ def test_get_analytics_needs_a_signed_in_user(emulators: Emulators) -> None:
     assert emulators.call("get_analytics", {}).status == "UNAUTHENTICATED"
 
 
-def _daily_docs(db: Any) -> dict[str, dict[str, Any]]:
-    docs = {s.reference.path: s.to_dict() or {} for s in db.collection_group("daily").stream()}
-    docs.update({s.reference.path: s.to_dict() or {}
-                 for s in db.collection("stats").document("daily").collection("days").stream()})
+def _daily_docs(db: Any, key: str) -> dict[str, dict[str, Any]]:
+    docs = {s.reference.path: s.to_dict() or {}
+            for s in db.collection_group("daily").where(filter=FieldFilter("date", "==", key)).stream()}
+    day = db.collection("stats").document("daily").collection("days").document(key).get()
+    docs[day.reference.path] = day.to_dict() or {}
     return docs
 
 
@@ -148,6 +149,8 @@ def test_the_daily_job_computes_a_day_and_a_rerun_changes_nothing(emulators: Emu
     o = seed_week(db, uid)
     stale = db.collection("analytics").document(f"{uid}Z").collection("daily").document("2026-03-03")
     stale.set({"date": "2026-03-03", "swipes_given": 99})  # a leftover the day's data does not back
+    views = db.collection("analytics").document(uid).collection("daily").document("2026-03-03")
+    views.set({"date": "2026-03-03", "profile_views": 5})  # recorded by something else: kept
 
     response = emulators.run_scheduled("daily_engagement", datetime(2026, 3, 4, 1, 15, tzinfo=UTC))
     assert response.status_code == 200, response.text
@@ -158,12 +161,16 @@ def test_the_daily_job_computes_a_day_and_a_rerun_changes_nothing(emulators: Emu
         "active_users": 3, "swipes": 2, "right_swipes": 1, "matches": 0, "messages": 1, "posts": 1}
     assert day["top_skills"] == [{"skill": "Python", "count": 1}]
     mine = db.collection("analytics").document(uid).collection("daily").document("2026-03-03").get().to_dict()
-    assert mine == {"date": "2026-03-03", "swipes_given": 1, "swipes_received": 1, "right_swipes_received": 1,
-                    "matches": 0, "messages_sent": 0, "events_attended": 0, "posts_created": 1, "active": 1}
+    assert mine == {"date": "2026-03-03", "profile_views": 5, "swipes_given": 1, "swipes_received": 1,
+                    "right_swipes_received": 1, "matches": 0, "messages_sent": 0, "events_attended": 0,
+                    "posts_created": 1, "active": 1}
     b = db.collection("analytics").document(o["B"]).collection("daily").document("2026-03-03").get().to_dict()
     assert b["messages_sent"] == 1
-    assert not stale.get().exists
+    assert stale.get().to_dict()["swipes_given"] == 0
+    assert views.get().to_dict()["profile_views"] == 5
+    week = emulators.call("get_analytics", {"metric": "profile_views", **WEEK}, uid=uid)
+    assert week.result["metrics"]["profile_views"] == 5
 
-    first = _daily_docs(db)
+    first = _daily_docs(db, "2026-03-03")
     assert emulators.run_scheduled("daily_engagement", datetime(2026, 3, 4, 1, 15, tzinfo=UTC)).status_code == 200
-    assert _daily_docs(db) == first
+    assert _daily_docs(db, "2026-03-03") == first

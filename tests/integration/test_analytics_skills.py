@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from support.emulators import Emulators, wait_for
@@ -23,16 +23,20 @@ def test_skill_stats_count_every_source_and_compare_with_last_week(emulators: Em
     # python: 2 profiles + 1 post = 3; go: 1 profile + 1 event = 2
     wait_for(lambda: _shard_total(db) == 5, what="five skill counts in the shards")
     history = db.collection("stats").document("skills").collection("history")
-    history.document("2026-03-02").set({"date": "2026-03-02", "totals": {"Python": 1, "Go": 2}})
+    # "now" as the schedule time: a header-less run the emulator may add computes the same day
+    now = datetime.now(UTC)
+    as_of = (now - timedelta(days=1)).date()
+    week_ago = (as_of - timedelta(days=7)).isoformat()
+    history.document(week_ago).set({"date": week_ago, "totals": {"Python": 1, "Go": 2}})
 
-    response = emulators.run_scheduled("daily_engagement", datetime(2026, 3, 10, 1, 15, tzinfo=UTC))
+    response = emulators.run_scheduled("daily_engagement", now)
     assert response.status_code == 200, response.text
 
     stats = db.collection("stats").document("skills").get().to_dict()
-    assert stats["as_of"] == "2026-03-09"
+    assert stats["as_of"] == as_of.isoformat()
     assert stats["skills"]["Python"] == {"profiles": 2, "posts": 1, "events": 0, "total": 3,
                                          "week_ago_total": 1, "wow_change": 2, "wow_pct": 2.0}
     assert stats["skills"]["Go"]["total"] == 2 and stats["skills"]["Go"]["wow_change"] == 0
     assert stats["popular"] == ["Python", "Go"]
     assert stats["trending"] == ["Python"]
-    assert history.document("2026-03-09").get().to_dict()["totals"] == {"Python": 3, "Go": 2}
+    assert history.document(as_of.isoformat()).get().to_dict()["totals"] == {"Python": 3, "Go": 2}

@@ -333,8 +333,9 @@ def read_day(day: date) -> domain.DailyActivity:
 def run_daily(day: date) -> dict[str, Any]:
     """Compute and store ``day``'s per-user and platform metrics; same input, same documents.
 
-    Values are written with ``set`` (never incremented), and per-user documents of the day
-    that the new computation no longer has are deleted, so a re-run converges.
+    Every metric is written with ``set(merge=True)`` (never incremented): a field recorded by
+    something else (``profile_views``) survives; per-user documents of the day that the new
+    computation no longer backs get their metrics set to 0. A re-run converges.
     """
     db = _db()
     per_user, platform = domain.daily_rollup(read_day(day))
@@ -349,7 +350,8 @@ def run_daily(day: date) -> dict[str, Any]:
             batch, pending = db.batch(), 0
 
     for uid, metrics in per_user.items():
-        batch.set(db.collection("analytics").document(uid).collection("daily").document(key), {"date": key, **metrics})
+        ref = db.collection("analytics").document(uid).collection("daily").document(key)
+        batch.set(ref, {"date": key, **metrics}, merge=True)
         pending += 1
         flush()
     stale = [
@@ -359,21 +361,22 @@ def run_daily(day: date) -> dict[str, Any]:
         and s.reference.parent.parent.id not in per_user
         and s.reference.parent.parent.parent.id == "analytics"
     ]
+    zero = {"date": key, **dict.fromkeys(domain.USER_DAILY_FIELDS, 0), "active": 0}
     for ref in stale:
-        batch.delete(ref)
+        batch.set(ref, zero, merge=True)
         pending += 1
         flush()
     batch.set(db.collection("stats").document("daily").collection("days").document(key), platform)
     pending += 1
     flush(force=True)
     logger.info(
-        "daily engagement %s: %d users, %d stale removed, %s",
+        "daily engagement %s: %d users, %d stale zeroed, %s",
         key,
         len(per_user),
         len(stale),
         {k: v for k, v in platform.items() if k != "top_skills"},
     )
-    return {"users": len(per_user), "stale_removed": len(stale), **platform}
+    return {"users": len(per_user), "stale_zeroed": len(stale), **platform}
 
 
 # --- skill popularity ---------------------------------------------------------------

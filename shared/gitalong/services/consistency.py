@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitalong.adapters import firestore
@@ -183,27 +183,56 @@ CHECKS: dict[str, Callable[[], Check]] = {
 }
 
 
-def run(schedule_time: datetime | None = None) -> dict[str, Any]:
+LEASE = timedelta(minutes=15)
+"""A run that started less than this ago (and did not finish) holds its ``run_id``."""
+
+
+def _claim(ref: Any, run_id: str, now: datetime) -> bool:
+    """Claim ``run_id``: True unless another attempt of it is running right now.
+
+    ``create`` of the report (``status: running``) either wins or finds an earlier attempt;
+    a finished one (a retry) or one older than ``LEASE`` (a crash) may be run again.
+    """
+    from google.api_core.exceptions import AlreadyExists, Conflict
+
+    try:
+        ref.create({"run_id": run_id, "status": "running", "started_at": now, "attempts": 0, "checks": {}})
+        return True
+    except (AlreadyExists, Conflict):
+        earlier = ref.get().to_dict() or {}
+        started = earlier.get("lease_at") or earlier.get("started_at")
+        if earlier.get("status") == "running" and started is not None and now - started < LEASE:
+            return False
+        ref.update({"lease_at": now, "status": "running"})
+        return True
+
+
+def run(schedule_time: datetime | None = None) -> dict[str, Any] | None:
     """Run every check, record the report at ``stats/consistency/runs/{run_id}``, return it.
 
-    ``run_id`` is the schedule time (``YYYYMMDDTHHMMSSZ``): a retried run (same schedule time)
-    adds its findings to the first attempt's report and counts ``attempts``.
+    ``run_id`` is the schedule time (``YYYYMMDDTHHMMSSZ``). A second attempt while one is
+    running does nothing (returns None); a retry after it adds its findings to the report
+    and counts ``attempts``.
     """
     when = (schedule_time or datetime.now(UTC)).astimezone(UTC)
     run_id = when.strftime("%Y%m%dT%H%M%SZ")
-    report: dict[str, Any] = {"run_id": run_id, "started_at": datetime.now(UTC), "checks": {}}
+    ref = firestore.client().collection("stats").document("consistency").collection("runs").document(run_id)
+    started = datetime.now(UTC)
+    if not _claim(ref, run_id, started):
+        logger.info("consistency run %s is already running: this attempt does nothing", run_id)
+        return None
+    report: dict[str, Any] = {"run_id": run_id, "started_at": started, "checks": {}}
     for name, check in CHECKS.items():
         try:
             report["checks"][name] = check()
         except Exception as err:  # one failing check must not hide the others
             logger.exception("consistency check %s failed", name)
             report["checks"][name] = {**_new(), "error": str(err)[:500]}
-    ref = firestore.client().collection("stats").document("consistency").collection("runs").document(run_id)
-    earlier = ref.get()
-    report = _merge(earlier.to_dict() or {}, report) if earlier.exists else {**report, "attempts": 1}
+    report = _merge(ref.get().to_dict() or {}, report)
     report["found"] = sum(c["found"] for c in report["checks"].values())
     report["fixed"] = sum(c["fixed"] for c in report["checks"].values())
     report["finished_at"] = datetime.now(UTC)
+    report["status"] = "done"
     ref.set(report)
     logger.info("consistency run %s (attempt %d): found %d, fixed %d",
                 run_id, report["attempts"], report["found"], report["fixed"])
@@ -220,4 +249,4 @@ def _merge(earlier: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
                   "examples": (list(before.get("examples") or []) + check["examples"])[:EXAMPLES]}
         checks[name] = merged
     return {**report, "started_at": earlier.get("started_at", report["started_at"]), "checks": checks,
-            "attempts": int(earlier.get("attempts") or 1) + 1}
+            "attempts": int(earlier.get("attempts") or 0) + 1}
