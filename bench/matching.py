@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,30000")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument("--live-only", action="store_true", help="only (a), e.g. at N=100,000")
     args = parser.parse_args()
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
@@ -123,6 +124,9 @@ def main() -> None:
         excl_lists = [rng.choice(n, size=min(EXCL, n - 1), replace=False) for _ in range(n)]
         all_excl = Exclusions.from_lists(excl_lists)
         live50, live95 = live_p50(offer, need, all_excl, rng)
+        if args.live_only:
+            print(f"N={n}: live p50 {live50:.1f} ms, p95 {live95:.1f} ms", flush=True)
+            continue
         one = engine_batch(offer, need, excl_lists, 1)
         eight = engine_batch(offer, need, excl_lists, 8)
         peak = shard_peak_mib(offer, need, excl_lists, 8)
