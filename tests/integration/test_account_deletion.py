@@ -47,6 +47,11 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
     col("counters").document(uid).collection("shards").document("0").set({"swipes_given": 3})
     col("blocks").document(f"{uid}_{third}").set({"blocker_id": uid, "blocked_id": third})
     col("reports").document(f"r-{uid}").set({"reporter_id": uid, "target_id": third, "reason": "spam"})
+    col("showcase_posts").document(f"p-{uid}").set({"user_id": uid, "title": "My app", "content": "hi"})
+    # the analytics area's trigger derives connection records from the messages: let it settle first
+    for participant in (uid, other):
+        wait_for(lambda p=participant: col("analytics").document(p).collection("connections")
+                 .document(match_id).get().exists, what="analytics connection records")
 
 
 def references_to(db: Any, uid: str) -> list[str]:

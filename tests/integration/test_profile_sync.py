@@ -173,6 +173,7 @@ def test_the_same_event_delivered_twice_applies_and_publishes_once(db: Any, uid:
 
 def _deliver(emulators: Emulators, uid: str, event_id: str, after: dict[str, str]) -> None:
     """POST a Firestore ``written`` CloudEvent to the trigger, as the Firestore emulator does (waits for it)."""
+    import base64
     from datetime import UTC, datetime
 
     import requests
@@ -193,7 +194,8 @@ def _deliver(emulators: Emulators, uid: str, event_id: str, after: dict[str, str
         "ce-document": f"users/{uid}", "ce-database": "(default)", "Content-Type": "application/protobuf",
     }
     url = f"http://{emulators.endpoints.functions}/functions/projects/demo-gitalong/triggers/us-central1-sync_profile-0"
-    response = requests.post(url, data=body, headers=headers, timeout=120)
+    # the Firestore emulator sends protobuf payloads base64-encoded; the functions emulator decodes them
+    response = requests.post(url, data=base64.b64encode(body), headers=headers, timeout=120)
     assert response.status_code == 200, response.text[:500]
 
 

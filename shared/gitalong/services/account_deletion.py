@@ -1,7 +1,8 @@
 """Account deletion: remove everything of a user, in batches, safe to re-run.
 
 :func:`delete_user_data` runs the cascade the contract names (plus the user's blocks,
-reports filed, swipes received and projects). Every step is a query for what is left, so
+reports filed, swipes received, projects, showcase posts and analytics, and the other
+participant's analytics record of each deleted match). Every step is a query for what is left, so
 a run that failed half-way is finished by running again; writes go in batches of at most
 :data:`BATCH` (``recursive_delete`` for documents with subcollections). The profile card
 and the user document go last: while anything else remains, ``users``/``profiles`` still
@@ -35,6 +36,23 @@ def _delete_query(db: Any, query: Any, recursive: bool = False) -> int:
             for snap in snaps:
                 batch.delete(snap.reference)
             batch.commit()
+        total += len(snaps)
+
+
+def _delete_matches(db: Any, uid: str) -> int:
+    """Matches of ``uid`` with their messages, and the other side's analytics record of each."""
+    query = db.collection("matches").where(filter=_field("participants", "array_contains", uid))
+    total = 0
+    while True:
+        snaps = list(query.limit(BATCH).stream())
+        if not snaps:
+            return total
+        for snap in snaps:
+            for other in snap.get("participants") or []:
+                if isinstance(other, str) and other != uid:
+                    connection = db.collection("analytics").document(other).collection("connections")
+                    _delete_tree(db, connection.document(snap.id))
+            db.recursive_delete(snap.reference, chunk_size=BATCH)
         total += len(snaps)
 
 
@@ -117,16 +135,17 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
     counts: dict[str, int] = {}
     counts["swipes_given"] = _delete_query(db, col("swipes").where(filter=_field("swiper_id", "==", uid)))
     counts["swipes_received"] = _delete_query(db, col("swipes").where(filter=_field("target_id", "==", uid)))
-    counts["matches"] = _delete_query(
-        db, col("matches").where(filter=_field("participants", "array_contains", uid)), recursive=True
-    )
+    counts["matches"] = _delete_matches(db, uid)
     counts["in_recommendations"] = _remove_from_recommendations(db, uid)
     counts["blocks"] = _delete_query(db, col("blocks").where(filter=_field("blocker_id", "==", uid)))
     counts["blocks"] += _delete_query(db, col("blocks").where(filter=_field("blocked_id", "==", uid)))
     counts["reports"] = _delete_query(db, col("reports").where(filter=_field("reporter_id", "==", uid)))
     counts["projects"] = _delete_query(db, col("projects").where(filter=_field("owner_id", "==", uid)), recursive=True)
+    counts["showcase_posts"] = _delete_query(
+        db, col("showcase_posts").where(filter=_field("user_id", "==", uid)), recursive=True
+    )
     counts["media"] = _delete_media(db, uid)
-    for name in ("recommendations", "notifications", "counters"):
+    for name in ("recommendations", "notifications", "counters", "analytics"):
         _delete_tree(db, col(name).document(uid))
     _delete_tree(db, col("profiles").document(uid))
     if delete_user_doc:
