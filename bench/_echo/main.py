@@ -6,7 +6,10 @@ emulators with a config that adds this folder as a second codebase (``bench``).
 
 from typing import Any
 
+from firebase_admin import initialize_app
 from firebase_functions import https_fn
+
+initialize_app()  # on_call verifies the caller's ID token through the default app
 
 
 @https_fn.on_call()

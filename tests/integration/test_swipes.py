@@ -229,3 +229,23 @@ def test_counters_count_swipes_given_received_and_matches(emulators: Emulators, 
     _swipe(emulators, bob, ada)
     assert counters.read(bob) == {"swipes_given": 1, "swipes_received": 2, "matches": 1, "conversations_started": 0}
     assert counters.read(ada) == {"swipes_given": 1, "swipes_received": 1, "matches": 1, "conversations_started": 0}
+
+
+def test_a_match_whose_side_effects_failed_is_delivered_by_the_outbox_flush(
+    emulators: Emulators, db: Any, match_created_tap: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ada, bob = sorted((_user(db, "ada"), _user(db, "bob")))
+    mid = _match_id(ada, bob)
+    # what a call that crashed right after its commit leaves behind: the match and its outbox entry
+    db.collection("matches").document(mid).set({"participants": [ada, bob], "status": "active"})
+    db.collection("outbox").document(f"match-created_{mid}").set(
+        {"kind": "match-created", "match_id": mid, "participants": [ada, bob],
+         "created_at": datetime.now(UTC) - timedelta(minutes=5), "attempts": 1}
+    )
+    assert emulators.run_scheduled("flush_match_outbox").status_code == 200
+    assert match_created_tap(mid) == [{"match_id": mid, "participants": [ada, bob]}]
+    for uid in (ada, bob):
+        assert db.collection("notifications").document(uid).collection("items").document(f"match_{mid}").get().exists
+    assert not db.collection("outbox").document(f"match-created_{mid}").get().exists
