@@ -34,16 +34,18 @@ def test_the_weekly_check_repairs_what_it_finds_and_reports_it(emulators: Emulat
     assert [i["id"] for i in rec["items"]] == [live] and rec["candidate_ids"] == [live]
     assert (event.get().to_dict() or {})["attendee_count"] == 1
     # ... and reported. The emulator may add a header-less run (schedule time = now) next to
-    # ours, which can be the one that finds the damage: add up every run's report.
+    # ours, which may find (and harmlessly re-fix) the same damage: add up every run's report.
     runs = db.collection("stats").document("consistency").collection("runs")
-    assert runs.document("20260309T033000Z").get().exists
-    reports = [r.to_dict() for r in runs.stream()]
+    assert runs.document("20260309T033000Z").get().to_dict()["status"] == "done"
+    reports = wait_for(lambda: [r.to_dict() for r in runs.stream()] if all(
+        r.to_dict().get("status") == "done" for r in runs.stream()) else None, what="every run done")
 
     def total(check: str, what: str) -> int:
         return sum(r["checks"][check][what] for r in reports)
 
-    assert total("profiles_without_users", "found") == total("profiles_without_users", "fixed") == 1
-    assert total("recommendations_to_deleted_users", "fixed") == 1
-    assert total("attendee_counts", "fixed") == 1
+    assert total("profiles_without_users", "found") >= 1
+    assert total("profiles_without_users", "fixed") == total("profiles_without_users", "found")
+    assert total("recommendations_to_deleted_users", "fixed") >= 1
+    assert total("attendee_counts", "fixed") >= 1
     assert total("users_without_profiles", "found") == 0
-    assert all("error" not in r["checks"]["counters_vs_documents"] for r in reports)
+    assert all("error" not in r["checks"][name] for r in reports for name in r["checks"])
