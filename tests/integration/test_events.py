@@ -55,3 +55,16 @@ def test_attendance_is_counted_once_per_attendee_and_listed_for_the_user(db: Any
     wait_for(lambda: _field(ref, "attendee_count") == 2, what="count back to 2")
     assert _field(db.collection("analytics").document(people[1]), "events_attended") == 0
     assert _field(db.collection("analytics").document(people[0]), "events_attended") == 1
+
+
+def test_a_redelivered_or_reordered_attendance_event_counts_once(db: Any, uid: str) -> None:
+    from gitalong.services import events
+
+    # GIVEN the same "created" event delivered twice, and a "deleted" arriving before its "created"
+    events.on_attendee_written("evA", uid, "cloud-event-1", False, True)
+    events.on_attendee_written("evA", uid, "cloud-event-1", False, True)
+    events.on_attendee_written("evB", uid, "cloud-event-3", True, False)
+    events.on_attendee_written("evB", uid, "cloud-event-2", False, True)
+
+    # THEN evA counts once and evB nets out
+    assert _field(db.collection("analytics").document(uid), "events_attended") == 1
