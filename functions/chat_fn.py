@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from firebase_functions import firestore_fn
+from typing import TYPE_CHECKING, Any
+
+import _firestore_triggers as firestore_trigger
+
+if TYPE_CHECKING:
+    from firebase_functions.firestore_fn import Event
 
 
-@firestore_fn.on_document_created(document="matches/{matchId}/messages/{messageId}")
-def on_chat_message(event: firestore_fn.Event[firestore_fn.DocumentSnapshot | None]) -> None:
+@firestore_trigger.on_document_created(document="matches/{matchId}/messages/{messageId}")
+def on_chat_message(event: Event[Any]) -> None:
     """Set ``last_message_at``/``last_message_preview``; notify the other side (once per event)."""
     from gitalong.services import matches
 

@@ -39,6 +39,7 @@ def test_only_a_participant_can_unmatch_and_an_unknown_match_is_not_found(emulat
     _, _, match_id = _match(emulators, db)
     assert emulators.call("unmatch", {"match_id": match_id}, uid=_user(db)).status == "NOT_FOUND"
     assert emulators.call("unmatch", {"match_id": "nobody_here"}, uid=_user(db)).status == "NOT_FOUND"
+    assert emulators.call("unmatch", {"match_id": "a/../b"}, uid=_user(db)).field_errors == ["match_id"]
     assert db.collection("matches").document(match_id).get().get("status") == "active"
 
 

@@ -45,7 +45,11 @@ class RecordSwipeResponse(Response):
 
 
 class UnmatchRequest(Request):
-    match_id: Annotated[str, StringConstraints(min_length=3, max_length=257)]
+    match_id: Annotated[
+        str,
+        StringConstraints(min_length=3, max_length=257, pattern=r"^[A-Za-z0-9_\-]+$"),
+        Field(description="The match document id: the two uids, sorted, joined by '_'."),
+    ]
 
 
 class BlockUserRequest(Request):
