@@ -174,3 +174,14 @@ def test_the_daily_job_computes_a_day_and_a_rerun_changes_nothing(emulators: Emu
     first = _daily_docs(db, "2026-03-03")
     assert emulators.run_scheduled("daily_engagement", datetime(2026, 3, 4, 1, 15, tzinfo=UTC)).status_code == 200
     assert _daily_docs(db, "2026-03-03") == first
+
+
+def test_all_time_swipe_and_match_totals_come_from_the_sharded_counters(
+        emulators: Emulators, db: Any, uid: str) -> None:
+    shards = db.collection("counters").document(uid).collection("shards")
+    shards.document("0").set({"swipes_given": 4, "swipes_received": 2, "matches": 1})
+    shards.document("3").set({"swipes_given": 1, "matches": 1})
+
+    metrics = emulators.call("get_analytics", {}, uid=uid).result["metrics"]
+
+    assert (metrics["swipes_given"], metrics["swipes_received"], metrics["total_matches"]) == (5, 2, 2)
