@@ -48,10 +48,13 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
     col("blocks").document(f"{uid}_{third}").set({"blocker_id": uid, "blocked_id": third})
     col("reports").document(f"r-{uid}").set({"reporter_id": uid, "target_id": third, "reason": "spam"})
     col("showcase_posts").document(f"p-{uid}").set({"user_id": uid, "title": "My app", "content": "hi"})
-    # the analytics area's trigger derives connection records from the messages: let it settle first
+    # other areas' triggers derive connection records and notifications from the messages: let them settle
     for participant in (uid, other):
         wait_for(lambda p=participant: col("analytics").document(p).collection("connections")
                  .document(match_id).get().exists, what="analytics connection records")
+    for recipient, message in ((other, "m1"), (uid, "m0"), (uid, "m2")):
+        wait_for(lambda r=recipient, m=message: col("notifications").document(r).collection("items")
+                 .document(f"msg_{match_id}_{m}").get().exists, what="message notifications")
 
 
 def references_to(db: Any, uid: str) -> list[str]:

@@ -40,7 +40,7 @@ def _delete_query(db: Any, query: Any, recursive: bool = False) -> int:
 
 
 def _delete_matches(db: Any, uid: str) -> int:
-    """Matches of ``uid`` with their messages, and the other side's analytics record of each."""
+    """Matches of ``uid`` with their messages, and the other side's analytics record and notifications of each."""
     query = db.collection("matches").where(filter=_field("participants", "array_contains", uid))
     total = 0
     while True:
@@ -52,6 +52,8 @@ def _delete_matches(db: Any, uid: str) -> int:
                 if isinstance(other, str) and other != uid:
                     connection = db.collection("analytics").document(other).collection("connections")
                     _delete_tree(db, connection.document(snap.id))
+                    inbox = db.collection("notifications").document(other).collection("items")
+                    _delete_query(db, inbox.where(filter=_field("data.match_id", "==", snap.id)))
             db.recursive_delete(snap.reference, chunk_size=BATCH)
         total += len(snaps)
 
