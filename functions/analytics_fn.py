@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import _firestore_triggers as firestore_trigger
 from _edge import run_callable
-from firebase_functions import firestore_fn, https_fn, scheduler_fn
+from firebase_functions import https_fn, scheduler_fn
+
+if TYPE_CHECKING:
+    from firebase_functions.firestore_fn import Change, Event
 
 
 @https_fn.on_call()
@@ -24,8 +28,8 @@ def recommend_events(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return run_callable("recommend_events", req, events.recommend_events)
 
 
-@firestore_fn.on_document_created(document="matches/{matchId}/messages/{messageId}")
-def track_connection(event: firestore_fn.Event[Any]) -> None:
+@firestore_trigger.on_document_created(document="matches/{matchId}/messages/{messageId}")
+def track_connection(event: Event[Any]) -> None:
     """Mark a match a successful connection once both participants have written."""
     from gitalong.services import analytics
 
@@ -35,8 +39,8 @@ def track_connection(event: firestore_fn.Event[Any]) -> None:
     analytics.record_message(event.params["matchId"], message["sender_id"], message.get("created_at"))
 
 
-@firestore_fn.on_document_written(document="profiles/{uid}")
-def count_profile_skills(event: firestore_fn.Event[firestore_fn.Change[Any]]) -> None:
+@firestore_trigger.on_document_written(document="profiles/{uid}")
+def count_profile_skills(event: Event[Change[Any]]) -> None:
     """Per-skill profile counts for ``stats/skills``."""
     from gitalong.services import analytics
 

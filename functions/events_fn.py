@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from firebase_functions import firestore_fn
+import _firestore_triggers as firestore_trigger
+
+if TYPE_CHECKING:
+    from firebase_functions.firestore_fn import Change, Event
 
 
 def _data(snapshot: Any) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot is not None and snapshot.exists else None
 
 
-@firestore_fn.on_document_written(document="events/{eventId}")
-def sync_event(event: firestore_fn.Event[firestore_fn.Change[Any]]) -> None:
+@firestore_trigger.on_document_written(document="events/{eventId}")
+def sync_event(event: Event[Change[Any]]) -> None:
     """Canonical skills (or ``sync_error``) on ``events/{eventId}``; per-skill event counts."""
     from gitalong.services import events
 
     events.on_event_written(event.params["eventId"], event.id, _data(event.data.before), _data(event.data.after))
 
 
-@firestore_fn.on_document_written(document="events/{eventId}/attendees/{uid}")
-def count_attendance(event: firestore_fn.Event[firestore_fn.Change[Any]]) -> None:
+@firestore_trigger.on_document_written(document="events/{eventId}/attendees/{uid}")
+def count_attendance(event: Event[Change[Any]]) -> None:
     """``events/{eventId}.attendee_count``, ``analytics/{uid}.events_attended`` and the user's list."""
     from gitalong.services import events
 
@@ -31,8 +34,8 @@ def count_attendance(event: firestore_fn.Event[firestore_fn.Change[Any]]) -> Non
     )
 
 
-@firestore_fn.on_document_written(document="showcase_posts/{postId}")
-def sync_showcase_post(event: firestore_fn.Event[firestore_fn.Change[Any]]) -> None:
+@firestore_trigger.on_document_written(document="showcase_posts/{postId}")
+def sync_showcase_post(event: Event[Change[Any]]) -> None:
     """Canonical skills on the post; posts per user and per skill."""
     from gitalong.services import showcase
 
