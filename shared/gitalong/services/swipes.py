@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitalong import swipes as rules
 from gitalong.adapters import firestore
-from gitalong.errors import FailedPrecondition, InvalidArgument, NotFound
+from gitalong.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from gitalong.services import counters, matches, rate_limit
 from gitalong.swipes import SWIPE_LIMITS, BucketLimit
 
@@ -55,7 +55,7 @@ def record_swipe(
     def run(transaction: Any) -> _Outcome:
         return _record(transaction, uid, request, swipe_id, limits)
 
-    outcome = run(firestore.client().transaction())
+    outcome = _run_contended(run)
     if outcome.replayed:
         logger.info("record_swipe %s by %s replayed (swipe_id %s)", request.target_id, uid, swipe_id)
         return outcome.result
@@ -183,6 +183,23 @@ def _record(
     was_positive = own_before is not None and rules.is_positive(own_before.get("direction"))
     interest = other if request.target_type == "project" and positive and not was_positive else None
     return _Outcome(result=result, new_match=create_match, new_project_interest=interest)
+
+
+def _run_contended(run: Any) -> _Outcome:
+    """Run the swipe transaction; lost contention becomes ``UNAVAILABLE`` (the client may retry)."""
+    from google.api_core import exceptions as google_errors
+
+    try:
+        outcome: _Outcome = run(firestore.client().transaction())
+    except (google_errors.Aborted, google_errors.DeadlineExceeded) as err:
+        logger.warning("record_swipe transaction gave up: %s", err)
+        raise Unavailable("the swipe could not be saved under contention; retry") from None
+    except ValueError as err:  # the client's "Failed to commit transaction in N attempts"
+        if "Failed to commit transaction" not in str(err):
+            raise
+        logger.warning("record_swipe transaction gave up: %s", err)
+        raise Unavailable("the swipe could not be saved under contention; retry") from None
+    return outcome
 
 
 def _get_all(db: Any, tx: Any, refs: list[Any]) -> dict[str, Any]:
