@@ -17,8 +17,8 @@ def _new_id() -> str:
 def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
     """Documents of ``uid`` in every collection the cascade covers, plus some that must survive."""
     col = db.collection
-    col("users").document(uid).set({"display_name": "Gone Soon", "skills": ["python"]})
-    col("users").document(other).set({"display_name": "Stays", "skills": ["go"]})
+    # an invalid role: the sync only sets sync_error, so no profile-updated races the deletion
+    col("users").document(uid).set({"display_name": "Gone Soon", "skills": ["python"], "role": "none"})
     col("profiles").document(uid).set({"display_name": "Gone Soon"})
     col("swipes").document(f"{uid}_{other}").set({"swiper_id": uid, "target_id": other, "direction": "right"})
     col("swipes").document(f"{other}_{uid}").set({"swiper_id": other, "target_id": uid, "direction": "right"})
@@ -47,14 +47,17 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
     col("counters").document(uid).collection("shards").document("0").set({"swipes_given": 3})
     col("blocks").document(f"{uid}_{third}").set({"blocker_id": uid, "blocked_id": third})
     col("reports").document(f"r-{uid}").set({"reporter_id": uid, "target_id": third, "reason": "spam"})
-    col("showcase_posts").document(f"p-{uid}").set({"user_id": uid, "title": "My app", "content": "hi"})
+    post = col("showcase_posts").document(f"p-{uid}")
+    post.set({"user_id": uid, "title": "My app", "content": "hi", "skills": ["python"]})
     # other areas' triggers derive connection records and notifications from the messages: let them settle
     for participant in (uid, other):
         wait_for(lambda p=participant: col("analytics").document(p).collection("connections")
-                 .document(match_id).get().exists, what="analytics connection records")
+                 .document(match_id).get().exists, timeout=90, what="analytics connection records")
     for recipient, message in ((other, "m1"), (uid, "m0"), (uid, "m2")):
         wait_for(lambda r=recipient, m=message: col("notifications").document(r).collection("items")
-                 .document(f"msg_{match_id}_{m}").get().exists, what="message notifications")
+                 .document(f"msg_{match_id}_{m}").get().exists, timeout=90, what="message notifications")
+    wait_for(lambda: {"canonical_skills", "sync_error"} & set(post.get().to_dict() or {}), what="showcase sync")
+    wait_for(lambda: (col("users").document(uid).get().to_dict() or {}).get("sync_error"), what="user sync")
 
 
 def references_to(db: Any, uid: str) -> list[str]:
@@ -113,7 +116,6 @@ def test_delete_account_removes_every_document_of_the_user_and_the_auth_user(
     assert recs["candidate_ids"] == [third] and [i["id"] for i in recs["items"]] == [third]
     assert db.collection("swipes").document(f"{other}_{third}").get().exists
     assert db.collection("matches").document("_".join(sorted([other, third]))).get().exists
-    assert db.collection("users").document(other).get().exists
 
 
 @pytest.mark.parametrize("data", [None, {}, {"confirm": False}, {"confirm": "yes"}])
