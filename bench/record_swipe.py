@@ -63,8 +63,8 @@ def main() -> int:
         venv_link.symlink_to(ROOT / "functions" / "venv")
     suite = EmulatorSuite(environment.emulator_env(Path(sys.executable)), port_offset=offset)
     suite._config = _bench_config(offset)
-    endpoints = suite.start()
     try:
+        endpoints = suite.start()
         os.environ.update(endpoints.client_env())
         emulators = Emulators(endpoints)
         emulators.clear_firestore()
