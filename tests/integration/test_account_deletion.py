@@ -136,7 +136,10 @@ def test_deleting_the_user_document_runs_the_same_cascade(db: Any, uid: str) -> 
     other, third = _new_id(), _new_id()
     seed(db, uid, other, third)
     db.collection("users").document(uid).delete()
-    wait_for(lambda: references_to(db, uid) == [], timeout=60, what="cascade after users/{uid} was deleted")
+    try:
+        wait_for(lambda: references_to(db, uid) == [], timeout=120, what="cascade after users/{uid} was deleted")
+    except AssertionError:
+        raise AssertionError(f"left after the cascade: {references_to(db, uid)}") from None
 
 
 def test_the_cascade_batches_large_sets_and_is_safe_to_run_again(db: Any, uid: str, monkeypatch: Any) -> None:
