@@ -71,8 +71,8 @@ def reciprocal_topk(
     out_score = np.full((n_viewers, k), -np.inf, dtype=np.float32)
     if n_viewers == 0 or n_cand == 0 or k_eff == 0:
         return out_idx, out_score
-    cand_offer_t = np.ascontiguousarray(cand_offer.T, dtype=np.float32)
-    cand_need_t = np.ascontiguousarray(cand_need.T, dtype=np.float32)
+    cand_offer_t = np.asarray(cand_offer, dtype=np.float32).T  # a view: BLAS reads it transposed, no copy
+    cand_need_t = np.asarray(cand_need, dtype=np.float32).T
     selfs = None if viewer_cols is None else np.asarray(viewer_cols, dtype=np.int64)
     bs = _block_size(n_cand, memory_budget_bytes)
     buf_a = np.empty((bs, n_cand), dtype=np.float32)
