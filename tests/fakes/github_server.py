@@ -156,3 +156,11 @@ def ensure_running(offset: int | None = None) -> FakeGitHub:
         _server = ThreadingHTTPServer(("127.0.0.1", port(offset)), _handler(_state))
         threading.Thread(target=_server.serve_forever, name="fake-github", daemon=True).start()
     return _state
+
+
+def serve_private(port: int = 0) -> tuple[FakeGitHub, str]:
+    """A separate fake on ``port`` (0: any free port), for tests without emulators; returns (state, url)."""
+    state = FakeGitHub()
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
+    threading.Thread(target=server.serve_forever, name="fake-github-private", daemon=True).start()
+    return state, f"http://127.0.0.1:{server.server_address[1]}"

@@ -10,9 +10,18 @@ from fakes import github_server
 from gitalong.adapters import github as gh
 
 
+_PRIVATE: list[tuple[github_server.FakeGitHub, str]] = []
+
+
 @pytest.fixture
 def fake() -> github_server.FakeGitHub:
-    return github_server.ensure_running()
+    if not _PRIVATE:  # one fake on a free port for this module (the offset port may be taken)
+        _PRIVATE.append(github_server.serve_private())
+    return _PRIVATE[0][0]
+
+
+def _url() -> str:
+    return _PRIVATE[0][1]
 
 
 def _login() -> str:
@@ -24,7 +33,7 @@ def test_stats_sum_language_bytes_over_own_repositories_only(fake: github_server
     fake.add(github_server.FakeUser(login, followers=7, repos={
         "app": {"Dart": 5000, "Kotlin": 300}, "ml": {"Python": 4000, "Dart": 100},
         "forked": {"C": 99999}}, forks=("forked",)))
-    stats = gh.Client(base_url=github_server.url()).stats(login)
+    stats = gh.Client(base_url=_url()).stats(login)
     assert stats.public_repos == 3 and stats.followers == 7
     assert stats.top_languages == [{"name": "Dart", "bytes": 5100}, {"name": "Python", "bytes": 4000},
                                    {"name": "Kotlin", "bytes": 300}]
@@ -33,7 +42,7 @@ def test_stats_sum_language_bytes_over_own_repositories_only(fake: github_server
 def test_an_unknown_user_is_a_single_request_and_not_found(fake: github_server.FakeGitHub) -> None:
     login = _login()
     with pytest.raises(gh.UserNotFound):
-        gh.Client(base_url=github_server.url()).stats(login)
+        gh.Client(base_url=_url()).stats(login)
     assert fake.hits(login) == 1
 
 
@@ -42,7 +51,7 @@ def test_a_long_rate_limit_raises_at_once_with_the_wait(fake: github_server.Fake
     fake.add(github_server.FakeUser(login, repos={"a": {}}, rate_limited="reset", retry_after_s=3600))
     started = time.monotonic()
     with pytest.raises(gh.RateLimited) as info:
-        gh.Client(base_url=github_server.url()).stats(login)
+        gh.Client(base_url=_url()).stats(login)
     assert time.monotonic() - started < 2
     assert 3500 < info.value.retry_after_s <= 3600
     assert fake.hits(login) == 1
@@ -53,6 +62,6 @@ def test_a_short_retry_after_is_waited_out_and_the_call_succeeds(fake: github_se
     fake.add(github_server.FakeUser(login, followers=1, repos={"a": {"Go": 10}}, rate_limited="retry-after",
                                     retry_after_s=1, limited_requests=1))
     started = time.monotonic()
-    stats = gh.Client(base_url=github_server.url(), max_wait_s=5).stats(login)
+    stats = gh.Client(base_url=_url(), max_wait_s=5).stats(login)
     assert stats.top_languages == [{"name": "Go", "bytes": 10}]
     assert time.monotonic() - started >= 1.0
