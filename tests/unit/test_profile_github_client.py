@@ -9,7 +9,6 @@ import pytest
 from fakes import github_server
 from gitalong.adapters import github as gh
 
-
 _PRIVATE: list[tuple[github_server.FakeGitHub, str]] = []
 
 
