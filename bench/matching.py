@@ -25,6 +25,7 @@ import time
 import tracemalloc
 
 import numpy as np
+
 from gitalong.matching.scoring import harmonic
 from gitalong.matching.topk import Exclusions, reciprocal_topk
 

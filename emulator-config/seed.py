@@ -110,8 +110,9 @@ def main() -> int:
     for user in users:
         batch.set(db.collection("users").document(user["uid"]), user["doc"])
     batch.commit()
-    for i, project in enumerate(DATA["projects"]):
-        owner = uids[(i * 7) % len(uids)]
+    owners = {project["id"]: uids[(i * 7) % len(uids)] for i, project in enumerate(DATA["projects"])}
+    for project in DATA["projects"]:
+        owner = owners[project["id"]]
         db.collection("projects").document(project["id"]).set(
             {**{k: v for k, v in project.items() if k != "id"}, "owner_id": owner,
              "created_at": firestore.SERVER_TIMESTAMP}
@@ -134,9 +135,10 @@ def main() -> int:
         for target in rng.sample([u for u in uids if u != swiper], k=4):
             result = swipe(endpoints, swiper, target, rng.choice(["right", "right", "left", "super"]))
             matches += bool(result["matched"])
-        # every fourth person also likes a project
+        # every fourth person also likes a project (someone else's)
         if i % 4 == 0:
-            swipe(endpoints, swiper, DATA["projects"][i % len(DATA["projects"])]["id"], "right", "project")
+            project = next(p for p in rng.sample(list(owners), k=len(owners)) if owners[p] != swiper)
+            swipe(endpoints, swiper, project, "right", "project")
     # a few sure matches, so the demo always has conversations to open
     for a, b in zip(uids[0:12:2], uids[1:12:2], strict=True):
         swipe(endpoints, a, b, "right")

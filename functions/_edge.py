@@ -24,9 +24,10 @@ def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler
     Validation failures become ``INVALID_ARGUMENT`` with ``details.errors``; any
     :class:`gitalong.errors.GitAlongError` becomes the callable status it names.
     """
+    from pydantic import ValidationError
+
     from gitalong.contract import CALLABLES
     from gitalong.errors import GitAlongError, InvalidArgument, Unauthenticated, errors_from_validation
-    from pydantic import ValidationError
 
     spec = CALLABLES[name]
     try:

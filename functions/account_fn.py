@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from _edge import run_callable
 from firebase_functions import https_fn
+
+from _edge import run_callable
 
 logger = logging.getLogger("gitalong.account")
 
@@ -28,7 +29,7 @@ def _handler(uid: str, request: Any) -> dict[str, Any]:
     return {"ok": True}
 
 
-@https_fn.on_call(timeout_sec=540)
+@https_fn.on_call(timeout_sec=540, secrets=["CLOUDINARY_URL"])  # the cascade destroys Cloudinary assets
 def delete_account(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Delete everything of the caller (see the contract), then the Auth user; needs ``confirm: true``."""
     return run_callable("delete_account", req, _handler)

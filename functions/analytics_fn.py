@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from firebase_functions import https_fn, scheduler_fn
+
 import _firestore_triggers as firestore_trigger
 from _edge import run_callable
-from firebase_functions import https_fn, scheduler_fn
 
 if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event

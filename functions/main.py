@@ -5,8 +5,11 @@ Handlers live in the ``*_fn`` modules, grouped by what they serve. Import only
 so handlers load the domain (``gitalong``) and heavy libraries when first called.
 """
 
+import logging
+
+import firebase_admin
+
 from account_fn import delete_account
-from firebase_admin import initialize_app
 from analytics_fn import (
     count_profile_skills,
     daily_engagement,
@@ -15,17 +18,9 @@ from analytics_fn import (
     track_connection,
     weekly_consistency,
 )
-from events_fn import count_attendance, sync_event, sync_showcase_post
 from chat_fn import on_chat_message
+from events_fn import count_attendance, sync_event, sync_showcase_post
 from health_fn import health
-from media_fn import (
-    cloudinary_webhook,
-    create_upload_signature,
-    delete_media,
-    media_monthly_usage,
-    media_sweep,
-    upload_media,
-)
 from matching_fn import (
     find_reciprocal_matches,
     get_recommendations,
@@ -35,45 +30,65 @@ from matching_fn import (
     search_profiles,
     similar_users,
 )
-from swipes_fn import block_user, flush_match_outbox, record_swipe, report_user, unmatch
+from media_fn import (
+    cloudinary_webhook,
+    create_upload_signature,
+    delete_media,
+    media_monthly_usage,
+    media_sweep,
+    upload_media,
+)
 from profiles_fn import enrich_github, reconcile_profiles, refresh_github_stats, retry_profile_sync, sync_profile
+from swipes_fn import block_user, flush_match_outbox, record_swipe, report_user, unmatch
 
-initialize_app()
+# Our loggers say what happened at INFO; libraries stay at WARNING.
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+logging.getLogger("gitalong").setLevel(logging.INFO)
+
+# The emulator re-imports main on every code change, in the same process.
+if not firebase_admin._apps:
+    firebase_admin.initialize_app()
 
 __all__ = [
-    "get_analytics",
-    "recommend_events",
-    "track_connection",
-    "count_profile_skills",
-    "daily_engagement",
-    "weekly_consistency",
-    "sync_event",
-    "count_attendance",
-    "sync_showcase_post",
-    "health",
-    "create_upload_signature",
-    "delete_media",
-    "upload_media",
-    "cloudinary_webhook",
-    "media_sweep",
-    "media_monthly_usage",
-    "get_recommendations",
+    # profiles and accounts
+    "delete_account",
+    "enrich_github",
+    "reconcile_profiles",
+    "refresh_github_stats",
+    "retry_profile_sync",
+    "sync_profile",
+    # swipes, matches, chat
+    "block_user",
+    "flush_match_outbox",
+    "on_chat_message",
+    "record_swipe",
+    "report_user",
+    "unmatch",
+    # matching
     "find_reciprocal_matches",
-    "search_profiles",
-    "similar_users",
+    "get_recommendations",
     "nightly_recompute",
     "recompute_shard",
     "refresh_recommendations",
-    "sync_profile",
-    "retry_profile_sync",
-    "reconcile_profiles",
-    "enrich_github",
-    "refresh_github_stats",
-    "delete_account",
-    "record_swipe",
-    "unmatch",
-    "block_user",
-    "report_user",
-    "flush_match_outbox",
-    "on_chat_message",
+    "search_profiles",
+    "similar_users",
+    # media
+    "cloudinary_webhook",
+    "create_upload_signature",
+    "delete_media",
+    "media_monthly_usage",
+    "media_sweep",
+    "upload_media",
+    # analytics, events, showcase
+    "count_attendance",
+    "count_profile_skills",
+    "daily_engagement",
+    "get_analytics",
+    "recommend_events",
+    "sync_event",
+    "sync_showcase_post",
+    "track_connection",
+    "weekly_consistency",
+    # operations
+    "health",
 ]

@@ -6,8 +6,9 @@ import base64
 import logging
 from typing import Any
 
-from _edge import run_callable
 from firebase_functions import https_fn, pubsub_fn, scheduler_fn
+
+from _edge import run_callable
 
 logger = logging.getLogger("gitalong")
 

@@ -10,9 +10,10 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from _edge import run_callable
 from firebase_functions import https_fn, options, scheduler_fn
 from firebase_functions.params import SecretParam
+
+from _edge import run_callable
 
 logger = logging.getLogger("gitalong")
 
@@ -68,6 +69,7 @@ def delete_media(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 def _caller(req: https_fn.Request) -> str:
     """The uid of the ``Authorization: Bearer <Firebase ID token>``; raises Unauthenticated."""
     from firebase_admin import auth
+
     from gitalong.errors import Unauthenticated
 
     header = req.headers.get("Authorization", "")
@@ -85,9 +87,10 @@ def upload_media(req: https_fn.Request) -> https_fn.Response:
     """POST multipart (``file``, ``kind``) with a Firebase ID token → the ready media record."""
     if req.method != "POST":
         return _error("INVALID_ARGUMENT", "use POST multipart/form-data with file and kind", http_status=405)
+    from pydantic import ValidationError
+
     from gitalong.errors import GitAlongError, InvalidArgument, errors_from_validation
     from gitalong.services import media
-    from pydantic import ValidationError
 
     try:
         uid = _caller(req)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import _firestore_triggers as firestore_trigger
 from firebase_functions import pubsub_fn, scheduler_fn
+
+import _firestore_triggers as firestore_trigger
 
 if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event
@@ -52,7 +53,7 @@ def _age_s(event: Any) -> float:
     return (datetime.now(UTC) - published).total_seconds()
 
 
-@firestore_trigger.on_document_written(document="users/{uid}")
+@firestore_trigger.on_document_written(document="users/{uid}", secrets=["CLOUDINARY_URL"])  # deletion cascade
 def sync_profile(event: Event[Change[Any]]) -> None:
     """Sync ``profiles/{uid}`` after a write of ``users/{uid}`` (create, update or delete)."""
     from gitalong.services import profile_sync

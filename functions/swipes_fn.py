@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from _edge import run_callable
 from firebase_functions import https_fn, scheduler_fn
+
+from _edge import run_callable
 
 
 @https_fn.on_call()

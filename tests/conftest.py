@@ -12,8 +12,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import environment
 import pytest
+
+import environment
 from emulators import EmulatorError, EmulatorSuite, Endpoints, wait_until_ready
 from fakes import cloudinary_server as fake_cloudinary
 from fakes import github_server as fake_github

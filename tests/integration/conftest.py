@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -23,5 +24,5 @@ def uid() -> str:
 
 
 @pytest.fixture
-def db(emulators: Emulators):  # type: ignore[no-untyped-def]
+def db(emulators: Emulators) -> Any:
     return emulators.firestore()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from support.emulators import Emulators, wait_for
 
 
@@ -138,7 +139,8 @@ def test_deleting_the_user_document_runs_the_same_cascade(db: Any, uid: str) -> 
     try:
         wait_for(lambda: references_to(db, uid) == [], timeout=120, what="cascade after users/{uid} was deleted")
     except AssertionError:
-        raise AssertionError(f"left after the cascade: {references_to(db, uid)}") from None
+        left = {path: db.document(path).get().to_dict() for path in references_to(db, uid)}
+        raise AssertionError(f"left after the cascade: {left}") from None
 
 
 def test_the_cascade_batches_large_sets_and_is_safe_to_run_again(db: Any, uid: str, monkeypatch: Any) -> None:

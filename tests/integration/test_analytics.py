@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from google.cloud.firestore_v1.base_query import FieldFilter
+
 from support.emulators import Emulators, wait_for
 
 WEEK = {"start_date": "2026-03-02", "end_date": "2026-03-08"}

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from google.cloud.firestore import SERVER_TIMESTAMP
+
 from support.emulators import Emulators, wait_for
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from fakes import github_server
 from support.emulators import Emulators, wait_for
 

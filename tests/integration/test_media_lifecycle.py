@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 import requests
-from fakes import cloudinary_server as fake
 from google.cloud.firestore_v1.base_query import FieldFilter
+
+from fakes import cloudinary_server as fake
 from support.emulators import Emulators, id_token, wait_for
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 import requests
-from fakes.cloudinary_server import Control
 from google.cloud.firestore_v1.base_query import FieldFilter
+
+from fakes.cloudinary_server import Control
 from support.emulators import Emulators, id_token, wait_for
 
 MB = 1024 * 1024

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from google.cloud.firestore_v1.vector import Vector
+
 from support.emulators import Emulators, TopicTap, wait_for
 
 ADA = {

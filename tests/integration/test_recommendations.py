@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from support.emulators import Emulators, wait_for
 
 
@@ -16,8 +17,9 @@ def _id(tag: str) -> str:
 
 def seed(db: Any, uid: str, offer: str = "", need: str = "", skills: list[str] | None = None, **card: Any) -> str:
     """Write a public card with its vectors, as the profile trigger does."""
-    from gitalong.matching.encode import profile_vectors
     from google.cloud.firestore_v1.vector import Vector
+
+    from gitalong.matching.encode import profile_vectors
 
     skills = skills or []
     vecs = profile_vectors(offer, need, skills)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
+
 from emulators import PROJECT_ID
 from support.emulators import Emulators, id_token
 

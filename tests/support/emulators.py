@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
+
 from emulators import PROJECT_ID, Endpoints
 
 T = TypeVar("T")
@@ -60,7 +61,7 @@ class CallResult:
 
 
 def wait_for(
-    probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.1, what: str = "condition"
+    probe: Callable[[], T | None], timeout: float = 60.0, interval: float = 0.1, what: str = "condition"
 ) -> T:
     """Poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` s."""
     deadline = time.monotonic() + timeout
@@ -155,7 +156,7 @@ class TopicTap:
         import uuid
 
         from google.api_core.exceptions import AlreadyExists
-        from google.cloud import pubsub_v1
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
         self._publisher = pubsub_v1.PublisherClient()
         self._subscriber = pubsub_v1.SubscriberClient()

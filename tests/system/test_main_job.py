@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -11,13 +12,24 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from emulators import process_tree, start_time
+from support.emulators import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _alive(tree: dict[int, str]) -> list[int]:
-    return [pid for pid, started in tree.items() if start_time(pid) == started]
+    """Processes of ``tree`` still running (not gone, not a zombie waiting to be reaped)."""
+
+    def running(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
+    return [pid for pid, started in tree.items() if start_time(pid) == started and running(pid)]
 
 
 @pytest.mark.slow
@@ -44,8 +56,9 @@ def test_dev_run_seeds_the_suite_prints_endpoints_and_stops_on_ctrl_c(tmp_path: 
         tree = process_tree(job.pid)
         assert len(tree) >= 3, "the suite's processes (node, java emulators, workers) should be visible"
     finally:
-        os.killpg(job.pid, signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(job.pid, signal.SIGINT)
         code = job.wait(timeout=60)
     assert code == 0, log.read_text()[-3000:]
     assert "[run] stopped" in log.read_text()
-    assert not _alive(tree), f"processes outlived ./dev run: {_alive(tree)}"
+    wait_for(lambda: not _alive(tree), timeout=15, what="every process of the suite to end")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
+
 from gitalong import analytics
 from gitalong.contract.callables import GetAnalyticsRequest, RecommendEventsRequest
 from gitalong.events import event_problems, event_score, event_skills, skill_overlap
 from gitalong.showcase import counted_skills, post_problems
-from pydantic import ValidationError
 
 TODAY = date(2026, 3, 10)
 

@@ -6,8 +6,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _edge import run_callable
 from firebase_functions import https_fn
+
+from _edge import run_callable
 from gitalong.errors import FailedPrecondition, ResourceExhausted
 
 

@@ -6,8 +6,9 @@ import json
 import socket
 from pathlib import Path
 
-import environment
 import pytest
+
+import environment
 from emulators import EmulatorError, EmulatorSuite, Endpoints, config_with_port_offset, require_demo_project
 
 

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import _firestore_triggers as lazy
 import pytest
 from firebase_functions import firestore_fn
+
+import _firestore_triggers as lazy
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+
 from gitalong.matching import VECTOR_DIM
 from gitalong.matching.encode import encode_text, profile_vectors
 

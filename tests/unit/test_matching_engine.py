@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from gitalong.matching.diversity import mmr
 from gitalong.matching.reasons import reciprocal_reasons, shared_skills
 from gitalong.matching.scoring import half_harmonic_inplace, harmonic, reciprocal

@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+
 from fakes import cloudinary_server as fake
 from gitalong.adapters.cloudinary_store import (
     CloudinaryStore,
@@ -133,9 +134,10 @@ def test_a_media_callable_without_cloudinary_settings_fails_naming_the_secret(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
+    from firebase_functions import https_fn
+
     import media_fn
     from _edge import run_callable
-    from firebase_functions import https_fn
 
     for name in ("CLOUDINARY_URL", "CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET"):
         monkeypatch.delenv(name, raising=False)

@@ -6,6 +6,7 @@ import time
 import uuid
 
 import pytest
+
 from fakes import github_server
 from gitalong.adapters import github as gh
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from gitalong import profiles
 from gitalong.services import profile_sync
 

@@ -6,6 +6,7 @@ import json
 from importlib import resources
 
 import pytest
+
 from gitalong import taxonomy
 
 
