@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -48,8 +49,20 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
     col("counters").document(uid).collection("shards").document("0").set({"swipes_given": 3})
     col("blocks").document(f"{uid}_{third}").set({"blocker_id": uid, "blocked_id": third})
     col("reports").document(f"r-{uid}").set({"reporter_id": uid, "target_id": third, "reason": "spam"})
-    # (no showcase post: deleting one makes the analytics trigger re-create analytics/{uid} after the
-    # cascade, a cross-area race reported to the analytics area)
+    # swipe state, attendance and a showcase post: their triggers must not re-create anything of the user
+    col("swipe_requests").document(f"{uid}_k1").set({"uid": uid, "swipe_id": "k1", "target_id": other})
+    col("project_interest").document(f"{uid}_{other}").set({"swiper_id": uid, "owner_id": other})
+    col("project_interest").document(f"{third}_{uid}").set({"swiper_id": third, "owner_id": uid})
+    col("rate_limits").document(f"{uid}_swipe").set({"buckets": {"minute": {"tokens": 99}}})
+    event = col("events").document(f"ev{uuid.uuid4().hex[:12]}")
+    event.set({"title": "Flutter meetup", "category": "Mobile", "created_by": other})
+    event.collection("attendees").document(uid).set({"created_at": datetime.now(UTC)})
+    col("showcase_posts").document(f"post{uuid.uuid4().hex[:12]}").set(
+        {"user_id": uid, "content": "My first app", "skills": ["flutter"], "media_ids": []})
+    wait_for(lambda: col("analytics").document(uid).collection("attended").document(event.id).get().exists,
+             timeout=90, what="the attendance list of the user")
+    wait_for(lambda: (col("analytics").document(uid).get().to_dict() or {}).get("posts_created") == 1,
+             timeout=90, what="the post counted for the user")
     # other areas' triggers derive connection records and notifications from the messages: let them settle
     for participant in (uid, other):
         wait_for(lambda p=participant: col("analytics").document(p).collection("connections")

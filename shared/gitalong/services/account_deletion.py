@@ -128,6 +128,16 @@ def _delete_media(db: Any, uid: str) -> int:
     return int(result) if isinstance(result, int) else 0
 
 
+def _delete_attendance(db: Any, uid: str) -> int:
+    """The user's ``events/*/attendees/{uid}``, found through their list ``analytics/{uid}/attended``."""
+    attended = db.collection("analytics").document(uid).collection("attended")
+    total = 0
+    for snap in attended.stream():
+        db.collection("events").document(snap.id).collection("attendees").document(uid).delete()
+        total += 1
+    return total
+
+
 def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
     """Run the whole cascade for ``uid``; returns how many documents each step removed."""
     from gitalong.adapters import firestore
@@ -147,6 +157,12 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
         db, col("showcase_posts").where(filter=_field("user_id", "==", uid)), recursive=True
     )
     counts["media"] = _delete_media(db, uid)
+    counts["attendance"] = _delete_attendance(db, uid)
+    counts["swipe_state"] = _delete_query(db, col("swipe_requests").where(filter=_field("uid", "==", uid)))
+    counts["swipe_state"] += _delete_query(db, col("project_interest").where(filter=_field("swiper_id", "==", uid)))
+    counts["swipe_state"] += _delete_query(db, col("project_interest").where(filter=_field("owner_id", "==", uid)))
+    for action in ("swipe", "report"):
+        col("rate_limits").document(f"{uid}_{action}").delete()
     for name in ("recommendations", "notifications", "counters", "analytics"):
         _delete_tree(db, col(name).document(uid))
     _delete_tree(db, col("profiles").document(uid))

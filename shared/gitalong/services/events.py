@@ -74,7 +74,9 @@ def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exi
         batch = db.batch()
         if event_snap.exists:
             batch.update(event_ref, {"attendee_count": gcf.Increment(delta)})
-        batch.set(db.collection("analytics").document(uid), {"events_attended": gcf.Increment(delta)}, merge=True)
+        user_record = db.collection("analytics").document(uid)
+        if delta > 0 or user_record.get().exists:  # a decrement never re-creates a deleted user's record
+            batch.set(user_record, {"events_attended": gcf.Increment(delta)}, merge=True)
         if analytics.commit_once(batch, cloud_event_id, "attendance"):
             logger.info("attendance %s/%s counted %+d", event_id, uid, delta)
     _mirror_attendance(event_id, uid, event_snap.to_dict() if event_snap.exists else None)

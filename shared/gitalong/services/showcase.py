@@ -40,8 +40,9 @@ def on_post_written(
     batch = db.batch()
     analytics.add_skill_deltas(batch, "posts", f"post:{post_id}", old_skills, new_skills)
     if old_author != new_author:
-        if old_author:
-            batch.set(db.collection("analytics").document(old_author), {"posts_created": gcf.Increment(-1)}, merge=True)
+        old_record = db.collection("analytics").document(old_author) if old_author else None
+        if old_record is not None and old_record.get().exists:  # never re-create a deleted user's record
+            batch.set(old_record, {"posts_created": gcf.Increment(-1)}, merge=True)
         if new_author:
             batch.set(db.collection("analytics").document(new_author), {"posts_created": gcf.Increment(1)}, merge=True)
     counted = analytics.commit_once(batch, cloud_event_id, "showcase-post")
