@@ -203,16 +203,12 @@ def _profile_views(uid: str, span: domain.DateRange | None, summary: Mapping[str
 
 
 def domain_metrics() -> tuple[str, ...]:
-    return (
-        "total_matches",
-        "successful_connections",
-        "response_rate",
-        "swipes_given",
-        "swipes_received",
-        "events_attended",
-        "posts_created",
-        "profile_views",
-    )
+    """Every metric name, as the contract's ``Metric`` type lists them."""
+    from typing import get_args
+
+    from gitalong.contract.callables import Metric
+
+    return tuple(get_args(Metric))
 
 
 def get_analytics(uid: str, request: Any, today: date | None = None) -> dict[str, Any]:

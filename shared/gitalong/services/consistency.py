@@ -9,7 +9,7 @@ with field masks; no request path does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -46,18 +46,24 @@ def _found(check: Check, example: str) -> None:
         check["examples"].append(example)
 
 
-def profiles_vs_users() -> Check:
-    """A card ``profiles/{uid}`` without ``users/{uid}`` is an orphan: delete it."""
-    db = firestore.client()
-    check = _new()
-    for page in chunks(_ids(db.collection("profiles")), PAGE):
-        refs = [db.collection("users").document(uid) for uid in page]
+def _without_counterpart(db: Any, source: str, counterpart: str, check: Check) -> Iterator[str]:
+    """Ids of ``source`` documents whose ``counterpart/{id}`` is missing, counted into ``check``."""
+    for page in chunks(_ids(db.collection(source)), PAGE):
+        refs = [db.collection(counterpart).document(uid) for uid in page]
         missing = [s.id for s in db.get_all(refs, field_paths=["display_name"]) if not s.exists]
         check["checked"] += len(page)
         for uid in missing:
             _found(check, uid)
-            db.collection("profiles").document(uid).delete()
-            check["fixed"] += 1
+            yield uid
+
+
+def profiles_vs_users() -> Check:
+    """A card ``profiles/{uid}`` without ``users/{uid}`` is an orphan: delete it."""
+    db = firestore.client()
+    check = _new()
+    for uid in _without_counterpart(db, "profiles", "users", check):
+        db.collection("profiles").document(uid).delete()
+        check["fixed"] += 1
     return check
 
 
@@ -65,14 +71,9 @@ def users_without_profiles() -> Check:
     """A user without a card: rebuilt through the profiles area's sync when it offers one."""
     db = firestore.client()
     check = _new()
-    for page in chunks(_ids(db.collection("users")), PAGE):
-        refs = [db.collection("profiles").document(uid) for uid in page]
-        missing = [s.id for s in db.get_all(refs, field_paths=["display_name"]) if not s.exists]
-        check["checked"] += len(page)
-        for uid in missing:
-            _found(check, uid)
-            if _resync_profile(uid):
-                check["fixed"] += 1
+    for uid in _without_counterpart(db, "users", "profiles", check):
+        if _resync_profile(uid):
+            check["fixed"] += 1
     return check
 
 
