@@ -115,9 +115,17 @@ class Emulators:
     def firestore_rest(self, path: str) -> str:
         return f"http://{self.endpoints.firestore}/v1/projects/{PROJECT_ID}/databases/(default)/documents/{path}"
 
-    def clear_firestore(self) -> None:
+    def clear_firestore(self, timeout: float = 30.0) -> None:
+        """Delete every document. The emulator answers 409 while a transaction (say, a late
+        trigger of the previous test) holds a lock: retried until ``timeout``."""
         url = f"http://{self.endpoints.firestore}/emulator/v1/projects/{PROJECT_ID}/databases/(default)/documents"
-        self.session.delete(url, timeout=30).raise_for_status()
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.session.delete(url, timeout=30)
+            if response.status_code != 409 or time.monotonic() > deadline:
+                response.raise_for_status()
+                return
+            time.sleep(0.2)
 
     def clear_auth(self) -> None:
         url = f"http://{self.endpoints.auth}/emulator/v1/projects/{PROJECT_ID}/accounts"
