@@ -47,3 +47,15 @@ def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler
         logger.info("%s refused: %s %s", name, error.status, error.message)
         raise _https_error(error) from None
     return spec.response.model_validate(result).model_dump(mode="json", exclude_none=False)
+
+
+def pubsub_payload(event: Any) -> dict[str, Any]:
+    """The JSON object a Pub/Sub event carries (``{}`` when it carries none or is malformed)."""
+    import base64
+
+    from gitalong.adapters.pubsub import decode
+
+    try:
+        return decode(base64.b64decode(event.data.message.data or ""))
+    except (ValueError, TypeError):  # binascii.Error is a ValueError
+        return {}

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 from typing import Any
 
 from firebase_functions import https_fn, pubsub_fn, scheduler_fn
 
-from _edge import run_callable
+from _edge import pubsub_payload, run_callable
 
 logger = logging.getLogger("gitalong")
-
-
-def _payload(event: Any) -> dict[str, Any]:
-    """The JSON object of a Pub/Sub event (``{}`` when it is not one)."""
-    from gitalong.adapters.pubsub import decode
-
-    try:
-        return decode(base64.b64decode(event.data.message.data or ""))
-    except (ValueError, TypeError):
-        return {}
 
 
 @https_fn.on_call(memory=512)
@@ -69,7 +58,7 @@ def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[A
     """Compute one shard's recommendations; an exception makes Pub/Sub redeliver (idempotent)."""
     from gitalong.services import recompute
 
-    msg = _payload(event)
+    msg = pubsub_payload(event)
     try:
         shard, shards, run_id = int(msg["shard"]), int(msg["shards"]), str(msg["run_id"])
         if not (0 <= shard < shards <= 10_000) or not run_id:
@@ -85,7 +74,7 @@ def refresh_recommendations(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublish
     """Recompute one user's recommendations right after their profile changed."""
     from gitalong.services import recommendations
 
-    msg = _payload(event)
+    msg = pubsub_payload(event)
     uid = msg.get("uid")
     if not isinstance(uid, str) or not uid or "/" in uid:
         logger.error("profile-updated: malformed message %r dropped", msg)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from firebase_functions import pubsub_fn, scheduler_fn
 
 import _firestore_triggers as firestore_trigger
+from _edge import pubsub_payload
 
 if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event
@@ -27,19 +28,6 @@ MAX_RETRY_AGE_S = 24 * 3600
 
 def _doc(snapshot: Any) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot is not None and snapshot.exists else None
-
-
-def _message(event: Any) -> dict[str, Any]:
-    """The JSON object a Pub/Sub event carries (``{}`` when it carries none)."""
-    import base64
-    import binascii
-
-    from gitalong.adapters.pubsub import decode
-
-    try:
-        return decode(base64.b64decode(event.data.message.data or ""))
-    except (binascii.Error, ValueError):
-        return {}
 
 
 def _age_s(event: Any) -> float:
@@ -66,7 +54,7 @@ def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedDat
     """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
     from gitalong.services import profile_sync
 
-    message = _message(event)
+    message = pubsub_payload(event)
     uid = message.get("uid")
     if not isinstance(uid, str) or not uid:
         logger.error("profile-sync message without uid: %s", message)
@@ -96,7 +84,7 @@ def enrich_github(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any
     """Fetch the user's public GitHub stats onto the card; a rate limit raises so Pub/Sub retries."""
     from gitalong.services import github_enrichment
 
-    message = _message(event)
+    message = pubsub_payload(event)
     uid = message.get("uid")
     if not isinstance(uid, str) or not uid:
         logger.error("github-enrich message without uid: %s", message)
