@@ -10,6 +10,7 @@ touched are put back, so cases don't depend on each other's order.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,8 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from google.api_core.exceptions import Aborted
+from google.api_core.retry import Retry, if_exception_type
 
 from emulators import PROJECT_ID
 from support.emulators import Emulators, id_token
@@ -30,6 +33,9 @@ MATRIX = ROOT / "rules" / "firestore_cases.yaml"
 DOCUMENTS = f"projects/{PROJECT_ID}/databases/(default)/documents"
 OPERATIONS = ("get", "list", "create", "update", "delete")
 WRITES = ("create", "update", "set", "delete")
+# Writes to users/ fire the profile-sync trigger, whose transaction locks the document; the
+# emulator makes a write that meets that lock wait and may answer 409 "Transaction lock timeout".
+LOCK_WAIT = 120.0
 FILTER_OPS = {
     "==": "EQUAL", "!=": "NOT_EQUAL", "<": "LESS_THAN", "<=": "LESS_THAN_OR_EQUAL", ">": "GREATER_THAN",
     ">=": "GREATER_THAN_OR_EQUAL", "array-contains": "ARRAY_CONTAINS", "in": "IN",
@@ -234,7 +240,12 @@ class Client:
                 write["updateMask"] = {"fieldPaths": [k for k, v in data.items() if not isinstance(v, RequestTime)]}
                 write["currentDocument"] = {"exists": True}
         url = f"{self.base.rsplit('/documents', 1)[0]}/documents:commit"
-        return self.session.post(url, json={"writes": [write]}, headers=self.headers, timeout=30)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:  # a profile-sync trigger's transaction may hold the document: 409, try again
+            response = self.session.post(url, json={"writes": [write]}, headers=self.headers, timeout=60)
+            if response.status_code != 409 or time.monotonic() > deadline:
+                return response
+            time.sleep(0.2)
 
 
 def outcome(case: Case, response: requests.Response) -> str:
@@ -262,11 +273,13 @@ class Fixtures:
         batch.commit()
 
     def restore(self, path: str) -> None:
+        """Put ``path`` back; retried while a trigger's transaction holds it (emulator 409)."""
         ref = self.db.document(path)
+        retry = Retry(predicate=if_exception_type(Aborted), timeout=LOCK_WAIT)
         if path in self.documents:
-            ref.set(self.documents[path])
+            ref.set(self.documents[path], retry=retry)
         else:
-            ref.delete()
+            ref.delete(retry=retry)
 
 
 @pytest.fixture(autouse=True)
