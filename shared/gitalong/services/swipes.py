@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,17 +46,11 @@ def record_swipe(
     uid: str, request: RecordSwipeRequest, limits: tuple[BucketLimit, ...] = SWIPE_LIMITS
 ) -> dict[str, Any]:
     """Record ``uid``'s swipe; returns ``{swipe_id, matched, match_id}`` (the contract response)."""
-    from google.cloud.firestore import transactional
-
     if request.target_type == "user" and request.target_id == uid:
         raise InvalidArgument("you cannot swipe on yourself", [{"field": "target_id", "message": "is you"}])
     swipe_id = request.swipe_id or uuid.uuid4().hex
 
-    @transactional
-    def run(transaction: Any) -> _Outcome:
-        return _record(transaction, uid, request, swipe_id, limits)
-
-    outcome = _run_contended(run)
+    outcome = _run_contended(lambda tx: _record(tx, uid, request, swipe_id, limits))
     if outcome.replayed:
         logger.info("record_swipe %s by %s replayed (swipe_id %s)", request.target_id, uid, swipe_id)
         return outcome.result
@@ -86,7 +81,7 @@ def _record(
 
     # --- reads (all before the first write) -------------------------------------------
     if request.target_type == "project":
-        first = _get_all(db, tx, [r for r in (ledger_ref, db.collection("projects").document(target_id)) if r])
+        first = _get_all(tx, [r for r in (ledger_ref, db.collection("projects").document(target_id)) if r])
         replay = _replay(first, ledger_ref)
         if replay:
             return replay
@@ -115,7 +110,7 @@ def _record(
     refs = [own_ref, reverse_ref, match_ref, bucket_ref, *block_refs]
     if request.target_type == "user":
         refs += [r for r in (ledger_ref, db.collection("profiles").document(target_id), their_interest_ref) if r]
-    snaps = _get_all(db, tx, refs)
+    snaps = _get_all(tx, refs)
 
     if request.target_type == "user":
         replay = _replay(snaps, ledger_ref)
@@ -185,12 +180,18 @@ def _record(
     return _Outcome(result=result, new_match=create_match, new_project_interest=interest)
 
 
-def _run_contended(run: Any) -> _Outcome:
-    """Run the swipe transaction; lost contention becomes ``UNAVAILABLE`` (the client may retry)."""
+def _run_contended(body: Callable[[Any], _Outcome]) -> _Outcome:
+    """Run the swipe transaction; lost contention becomes ``UNAVAILABLE`` (the client may retry).
+
+    The transaction begins inside its one batch read (``run_transaction``): two round
+    trips, not three.
+    """
     from google.api_core import exceptions as google_errors
 
+    from gitalong.adapters.transactions import run_transaction
+
     try:
-        outcome: _Outcome = run(firestore.client().transaction())
+        outcome = run_transaction(body)
     except (google_errors.Aborted, google_errors.DeadlineExceeded) as err:
         logger.warning("record_swipe transaction gave up: %s", err)
         raise Unavailable("the swipe could not be saved under contention; retry") from None
@@ -202,9 +203,9 @@ def _run_contended(run: Any) -> _Outcome:
     return outcome
 
 
-def _get_all(db: Any, tx: Any, refs: list[Any]) -> dict[str, Any]:
-    """Read ``refs`` in one round trip inside ``tx``; snapshots by document path."""
-    return {snap.reference.path: snap for snap in db.get_all(refs, transaction=tx)}
+def _get_all(tx: Any, refs: list[Any]) -> dict[str, Any]:
+    """Read ``refs`` in one round trip inside ``tx`` (which it may begin); snapshots by path."""
+    return {snap.reference.path: snap for snap in tx.get_all(refs)}
 
 
 def _replay(snaps: dict[str, Any], ledger_ref: Any) -> _Outcome | None:
