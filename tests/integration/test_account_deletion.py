@@ -51,7 +51,12 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
     col("reports").document(f"r-{uid}").set({"reporter_id": uid, "target_id": third, "reason": "spam"})
     # swipe state, attendance and a showcase post: their triggers must not re-create anything of the user
     col("swipe_requests").document(f"{uid}_k1").set({"uid": uid, "swipe_id": "k1", "target_id": other})
-    col("project_interest").document(f"{uid}_{other}").set({"swiper_id": uid, "owner_id": other})
+    col("project_interest").document(f"{uid}_{other}").set(
+        {"swiper_id": uid, "owner_id": other, "project_ids": []})  # a right swipe since taken back
+    col("notifications").document(other).collection("items").document(f"interest_{uid}_p1").set(
+        {"type": "project_interest", "read": False, "data": {"project_id": "p1", "user_id": uid}})
+    col("notifications").document(other).collection("items").document(f"interest_{third}_p1").set(
+        {"type": "project_interest", "read": False, "data": {"project_id": "p1", "user_id": third}})
     col("project_interest").document(f"{third}_{uid}").set({"swiper_id": third, "owner_id": uid})
     col("rate_limits").document(f"{uid}_swipe").set({"buckets": {"minute": {"tokens": 99}}})
     event = col("events").document(f"ev{uuid.uuid4().hex[:12]}")
@@ -129,6 +134,8 @@ def test_delete_account_removes_every_document_of_the_user_and_the_auth_user(
     assert recs["candidate_ids"] == [third] and [i["id"] for i in recs["items"]] == [third]
     assert db.collection("swipes").document(f"{other}_{third}").get().exists
     assert db.collection("matches").document("_".join(sorted([other, third]))).get().exists
+    other_inbox = db.collection("notifications").document(other).collection("items")
+    assert other_inbox.document(f"interest_{third}_p1").get().exists
 
 
 @pytest.mark.parametrize("data", [None, {}, {"confirm": False}, {"confirm": "yes"}])

@@ -58,6 +58,21 @@ def _delete_matches(db: Any, uid: str) -> int:
         total += len(snaps)
 
 
+def _delete_interest_notifications(db: Any, uid: str) -> int:
+    """The "new interest in your project" notifications ``uid`` caused in project owners' inboxes.
+
+    Every project swipe leaves ``project_interest/{uid}_{owner}`` (its ``project_ids`` may be
+    empty again), so those documents name every owner whose inbox may hold one.
+    """
+    interest = db.collection("project_interest").where(filter=_field("swiper_id", "==", uid))
+    owners = {str(owner) for snap in interest.stream() if (owner := (snap.to_dict() or {}).get("owner_id"))}
+    total = 0
+    for owner in sorted(owners):
+        inbox = db.collection("notifications").document(owner).collection("items")
+        total += _delete_query(db, inbox.where(filter=_field("data.user_id", "==", uid)))
+    return total
+
+
 def _delete_tree(db: Any, ref: Any) -> None:
     """``recursive_delete`` a document and its subcollections, only if there is something to delete.
 
@@ -145,6 +160,7 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
     db = firestore.client()
     col = db.collection
     counts: dict[str, int] = {}
+    counts["interest_notifications"] = _delete_interest_notifications(db, uid)  # before the swipe state it reads
     counts["swipes_given"] = _delete_query(db, col("swipes").where(filter=_field("swiper_id", "==", uid)))
     counts["swipes_received"] = _delete_query(db, col("swipes").where(filter=_field("target_id", "==", uid)))
     counts["matches"] = _delete_matches(db, uid)
