@@ -59,6 +59,7 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
         {"type": "project_interest", "read": False, "data": {"project_id": "p1", "user_id": third}})
     col("project_interest").document(f"{third}_{uid}").set({"swiper_id": third, "owner_id": uid})
     col("rate_limits").document(f"{uid}_swipe").set({"buckets": {"minute": {"tokens": 99}}})
+    col("media_quota").document(uid).set({"uid": uid})
     event = col("events").document(f"ev{uuid.uuid4().hex[:12]}")
     event.set({"title": "Flutter meetup", "category": "Mobile", "created_by": other})
     event.collection("attendees").document(uid).set({"created_at": datetime.now(UTC)})

@@ -156,6 +156,38 @@ def test_the_file_quota_refuses_a_new_signature_and_the_byte_quota_an_upload(
     assert refused.status == "RESOURCE_EXHAUSTED" and refused.error["details"]["quota"] == "files"
 
 
+def test_concurrent_signatures_for_the_last_free_file_let_exactly_one_through(uid: str, db: Any) -> None:
+    """Five threads race for the 100th file: the reservation transaction admits one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import fakes.cloudinary_server as fake
+    from gitalong.adapters.cloudinary_store import CloudinaryStore, settings_from
+    from gitalong.contract.callables import CreateUploadSignatureRequest
+    from gitalong.errors import GitAlongError
+    from gitalong.services import media
+
+    batch = db.batch()
+    for i in range(99):
+        batch.set(db.collection("media").document(f"{uid}-q{i}"),
+                  {"owner_id": uid, "status": "ready", "bytes": 1000, "kind": "showcase"})
+    batch.commit()
+    store = CloudinaryStore(settings_from(None, fake.emulator_env()))
+    request = CreateUploadSignatureRequest.model_validate({"kind": "showcase"})
+
+    def sign(_: int) -> str:
+        try:
+            media.create_upload_signature(uid, request, store=store)
+        except GitAlongError as err:
+            return err.status
+        return "OK"
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        outcomes = list(pool.map(sign, range(5)))
+    assert outcomes.count("OK") == 1, outcomes
+    assert set(outcomes) <= {"OK", "RESOURCE_EXHAUSTED", "UNAVAILABLE"}, outcomes
+    assert len(media_of(db, uid)) == 100
+
+
 def test_create_upload_signature_validates_its_request(emulators: Emulators, uid: str) -> None:
     assert emulators.call("create_upload_signature", {"kind": "avatar"}).status == "UNAUTHENTICATED"
     bad = emulators.call("create_upload_signature", {"kind": "gif"}, uid=uid)

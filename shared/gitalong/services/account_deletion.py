@@ -179,7 +179,7 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
     counts["swipe_state"] += _delete_query(db, col("project_interest").where(filter=_field("owner_id", "==", uid)))
     for action in ("swipe", "report"):
         col("rate_limits").document(f"{uid}_{action}").delete()
-    for name in ("recommendations", "notifications", "counters", "analytics"):
+    for name in ("recommendations", "notifications", "counters", "analytics", "media_quota"):
         _delete_tree(db, col(name).document(uid))
     _delete_tree(db, col("profiles").document(uid))
     if delete_user_doc:

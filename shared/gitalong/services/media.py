@@ -21,7 +21,14 @@ from gitalong import media
 from gitalong.adapters import firestore
 from gitalong.adapters.cloudinary_store import MediaStore, StoreError, store_from
 from gitalong.contract.types import MediaKind
-from gitalong.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
+from gitalong.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +36,8 @@ NOTIFICATION_VALID_FOR_S = 2 * 3600
 """Notifications older than this are refused as stale (Cloudinary's SDK default)."""
 STUCK_DELETING_AFTER = timedelta(minutes=10)
 MONTHLY_USAGE_PATH = "stats/media_usage/months/{month}"
+QUOTA_COLLECTION = "media_quota"
+"""``media_quota/{uid}``: rewritten by every reservation, so one user's reservations serialize."""
 
 
 class UploadMediaForm(BaseModel):
@@ -61,10 +70,41 @@ def _store(store: MediaStore | None) -> MediaStore:
     return store if store is not None else store_from()
 
 
-def usage_of(uid: str) -> media.Usage:
+def usage_of(uid: str, transaction: Any = None) -> media.Usage:
     """The user's live media (pending + ready) and their bytes."""
-    docs = _collection().where(filter=_field("owner_id", "==", uid)).select(["status", "bytes"]).stream()
-    return media.Usage.of(doc.to_dict() or {} for doc in docs)
+    query = _collection().where(filter=_field("owner_id", "==", uid)).select(["status", "bytes"])
+    return media.Usage.of(doc.to_dict() or {} for doc in query.stream(transaction=transaction))
+
+
+def _create_within_quota(uid: str, limits: media.Limits, adding_bytes: int, ref: Any, record: dict[str, Any]) -> None:
+    """Check the quota and create the pending ``record`` at ``ref`` in one transaction.
+
+    Concurrent uploads of one user are serialized through ``media_quota/{uid}``: each
+    transaction reads and rewrites it, so two of them cannot both count the same usage and
+    both create a record (a query alone does not lock out a concurrent insert). Raises
+    ``RESOURCE_EXHAUSTED`` when over, ``UNAVAILABLE`` when contention outlasts the retries.
+    """
+    from google.api_core.exceptions import Aborted
+    from google.cloud.firestore import SERVER_TIMESTAMP
+
+    from gitalong.adapters.transactions import run_transaction
+
+    lock = firestore.client().collection(QUOTA_COLLECTION).document(uid)
+
+    def reserve(tx: Any) -> None:
+        list(tx.get_all([lock]))
+        media.check_quota(usage_of(uid, transaction=tx), limits, adding_bytes=adding_bytes)
+        tx.set(lock, {"uid": uid, "updated_at": SERVER_TIMESTAMP})
+        tx.create(ref, record)
+
+    try:
+        run_transaction(reserve)
+    except Aborted as err:
+        raise Unavailable("media uploads of this user are busy; retry") from err
+    except ValueError as err:  # the retries ran out
+        if "Failed to commit transaction" not in str(err):
+            raise
+        raise Unavailable("media uploads of this user are busy; retry") from err
 
 
 def _upload_params(kind: media.KindSpec, folder: str, media_id: str, store: MediaStore,
@@ -109,15 +149,14 @@ def create_upload_signature(uid: str, request: Any, store: MediaStore | None = N
         raise InvalidArgument(f"{kind.kind} files must be one of {', '.join(kind.formats)}",
                               [{"field": "filename", "message": "this extension is not allowed"}])
     store = _store(store)
-    media.check_quota(usage_of(uid), limits)
     now = now or _now()
     media_id = _new_media_id()
     folder = media.folder_for(uid, kind.kind)
     params = {**_upload_params(kind, folder, media_id, store, eager_async=True), "timestamp": int(now.timestamp())}
-    signature = store.sign(params)
     expires_at = now + timedelta(seconds=media.SIGNATURE_VALIDITY_SECONDS)
     record = _pending_record(uid, kind, folder, media_id, now, "direct", filename)
-    _collection().document(media_id).create({**record, "expires_at": expires_at})
+    _create_within_quota(uid, limits, 0, _collection().document(media_id), {**record, "expires_at": expires_at})
+    signature = store.sign(params)
     logger.info("signed a direct %s upload for %s as media %s", kind.kind, uid, media_id)
     return {
         "media_id": media_id,
@@ -147,12 +186,12 @@ def upload_media(uid: str, kind_name: str, filename: str | None, data: bytes, st
     limits = limits or media.Limits.from_env()
     fmt = media.check_file(kind.kind, filename, len(data), data[:64], limits, server_upload=True)
     store = _store(store)
-    media.check_quota(usage_of(uid), limits, adding_bytes=len(data))
     now = _now()
     media_id = _new_media_id()
     folder = media.folder_for(uid, kind.kind)
     ref = _collection().document(media_id)
-    ref.create(_pending_record(uid, kind, folder, media_id, now, "server", filename))
+    record = _pending_record(uid, kind, folder, media_id, now, "server", filename)
+    _create_within_quota(uid, limits, len(data), ref, record)
     # Images get their eager versions in the response; video transcoding stays asynchronous.
     params = _upload_params(kind, folder, media_id, store, eager_async=kind.resource_type == "video")
     try:
