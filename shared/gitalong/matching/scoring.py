@@ -27,10 +27,10 @@ def harmonic(a: npt.ArrayLike, b: npt.ArrayLike) -> F32:
 def half_harmonic_inplace(a: F32, b: F32, scratch: F32) -> F32:
     """``ab / (a + b)`` (half the harmonic mean) written into ``a``; ``b`` and ``scratch`` are clobbered.
 
-    Five passes and no temporaries of the block's size: this is what keeps a shard's peak
-    memory at three blocks of ``viewers x candidates`` float32. Similarities are floored at
-    ``EPS`` (so a pair with a non-positive side scores about ``EPS/2``, never more); the
-    caller doubles only the top-K it keeps.
+    Five passes and no temporaries: the batch engine calls it on a few rows at a time (in
+    cache), which keeps a shard's peak memory at two blocks of ``viewers x candidates``
+    float32. Similarities are floored at ``EPS`` (so a pair with a non-positive side scores
+    about ``EPS/2``, never more); the caller doubles only the top-K it keeps.
     """
     np.maximum(a, EPS, out=a)
     np.maximum(b, EPS, out=b)
