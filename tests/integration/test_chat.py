@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from google.cloud.firestore import SERVER_TIMESTAMP
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from support.emulators import Emulators, wait_for
 
@@ -49,8 +50,8 @@ def test_a_message_updates_the_match_and_notifies_and_pushes_to_the_other_partic
     assert [(n["type"], n["title"], n["data"]["message_id"], n["read"]) for n in notes] == [
         ("message", "Ada", message_id, False)]
     assert _notes(db, a) == []
-    pushes = wait_for(lambda: [d.to_dict() for d in db.collection("_fcm_outbox").where("uid", "==", b).stream()],
-                      what="recorded push")
+    outbox = db.collection("_fcm_outbox").where(filter=FieldFilter("uid", "==", b))
+    pushes = wait_for(lambda: [d.to_dict() for d in outbox.stream()], what="recorded push")
     assert pushes[0]["tokens"] == ["phone-b"] and pushes[0]["data"]["match_id"] == match_id
 
 

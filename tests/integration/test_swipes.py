@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from google.cloud.firestore_v1.base_query import FieldFilter
 
-from support.emulators import Emulators, wait_for
+from support.emulators import Emulators, TopicTap, wait_for
 
 
 def _user(db: Any, name: str = "user", **card: Any) -> str:
@@ -29,33 +28,17 @@ def _match_id(a: str, b: str) -> str:
 
 
 @pytest.fixture
-def match_created_tap(emulators: Emulators) -> Iterator[Any]:
-    """A pull subscription on ``match-created``, made before anything publishes."""
-    from google.api_core.exceptions import AlreadyExists
-    from google.cloud import pubsub_v1  # type: ignore[attr-defined]
-
-    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
-    topic = publisher.topic_path("demo-gitalong", "match-created")
-    with contextlib.suppress(AlreadyExists):
-        publisher.create_topic(name=topic)
-    path = subscriber.subscription_path("demo-gitalong", f"swipes-test-{uuid.uuid4().hex[:8]}")
-    subscriber.create_subscription(name=path, topic=topic)
+def match_created_tap() -> Iterator[Any]:
+    """``messages(match_id)``: the ``match-created`` messages for one match, from a pull
+    subscription made before anything publishes."""
+    tap = TopicTap("match-created")
 
     def messages(match_id: str, timeout: float = 20.0) -> list[dict[str, Any]]:
-        seen: list[dict[str, Any]] = []
-
-        def probe() -> list[dict[str, Any]]:
-            response = subscriber.pull(subscription=path, max_messages=50, return_immediately=True, timeout=10)
-            if response.received_messages:
-                subscriber.acknowledge(subscription=path, ack_ids=[m.ack_id for m in response.received_messages])
-            seen.extend(json.loads(m.message.data) for m in response.received_messages)
-            return [m for m in seen if m.get("match_id") == match_id]
-
-        return wait_for(probe, timeout=timeout, interval=0.2, what=f"match-created for {match_id}")
+        return wait_for(lambda: [m for m in tap.pull(timeout=0.5) if m.get("match_id") == match_id],
+                        timeout=timeout, interval=0.2, what=f"match-created for {match_id}")
 
     yield messages
-    with contextlib.suppress(Exception):
-        subscriber.delete_subscription(subscription=path)
+    tap.close()
 
 
 # --- validation -----------------------------------------------------------------------
@@ -122,7 +105,7 @@ def test_mutual_right_swipes_create_one_active_match_and_publish_it(
     for uid in (ada, bob):
         note = db.collection("notifications").document(uid).collection("items").document(f"match_{mid}").get()
         assert note.exists and note.get("type") == "match" and note.get("read") is False
-    pushes = [d.to_dict() for d in db.collection("_fcm_outbox").where("uid", "==", bob).stream()]
+    pushes = [d.to_dict() for d in db.collection("_fcm_outbox").where(filter=FieldFilter("uid", "==", bob)).stream()]
     assert [p["tokens"] for p in pushes] == [["tok-bob"]]
     wait_for(lambda: db.collection("users").document(bob).get().get("fcm_tokens") == ["tok-bob"],
              what="dead token removed")

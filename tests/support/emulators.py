@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -179,9 +180,11 @@ class TopicTap:
         """Pull what has arrived (up to ``timeout`` seconds of waiting); returns everything so far."""
         deadline = time.monotonic() + timeout
         while True:
-            response = self._subscriber.pull(
-                subscription=self.path, max_messages=100, return_immediately=True, timeout=10
-            )
+            with warnings.catch_warnings():  # deprecated for production, right for polling an emulator
+                warnings.simplefilter("ignore", DeprecationWarning)
+                response = self._subscriber.pull(
+                    subscription=self.path, max_messages=100, return_immediately=True, timeout=10
+                )
             ids = [m.ack_id for m in response.received_messages]
             self.received.extend(json.loads(m.message.data) for m in response.received_messages)
             if ids:
