@@ -40,7 +40,8 @@ def doc_id(event_id: str, kind: str) -> str:
     return safe
 
 
-def _ref(event_id: str, kind: str) -> Any:
+def ref(event_id: str, kind: str) -> Any:
+    """The ledger document of an event, for callers that batch it with their own reads."""
     from gitalong.adapters import firestore
 
     return firestore.client().collection(COLLECTION).document(doc_id(event_id, kind))
@@ -48,7 +49,7 @@ def _ref(event_id: str, kind: str) -> Any:
 
 def seen(transaction: Any, event_id: str, kind: str) -> bool:
     """True when ``event_id`` was already processed for ``kind`` (a transactional read)."""
-    return bool(_ref(event_id, kind).get(transaction=transaction).exists)
+    return bool(ref(event_id, kind).get(transaction=transaction).exists)
 
 
 def record(transaction: Any, event_id: str, kind: str, ttl: timedelta = DEFAULT_TTL) -> None:
@@ -56,7 +57,7 @@ def record(transaction: Any, event_id: str, kind: str, ttl: timedelta = DEFAULT_
     from google.cloud.firestore import SERVER_TIMESTAMP
 
     transaction.set(
-        _ref(event_id, kind),
+        ref(event_id, kind),
         {"kind": kind, "event_id": event_id, "processed_at": SERVER_TIMESTAMP, "expires_at": datetime.now(UTC) + ttl},
     )
 

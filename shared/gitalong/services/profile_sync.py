@@ -94,20 +94,23 @@ def _sync_error(errors: list[dict[str, str]]) -> dict[str, Any]:
 
 
 def sync_user(uid: str, event_id: str | None = None) -> Outcome:
-    """Bring ``profiles/{uid}`` in line with the current ``users/{uid}`` (one transaction)."""
+    """Bring ``profiles/{uid}`` in line with the current ``users/{uid}`` (one transaction: one
+    batched read of the user, the card and the event's ledger entry, then the commit)."""
     from google.cloud import firestore as gfs
 
     from gitalong.adapters import firestore
+    from gitalong.adapters.transactions import run_transaction
 
     db = firestore.client()
     user_ref = db.collection("users").document(uid)
     card_ref = db.collection("profiles").document(uid)
+    ledger_ref = ledger.ref(event_id, KIND) if event_id is not None else None
+    refs = [user_ref, card_ref, *([ledger_ref] if ledger_ref is not None else [])]
 
-    @gfs.transactional
     def apply(tx: Any) -> Outcome:
-        user = user_ref.get(transaction=tx)
-        card_snap = card_ref.get(transaction=tx)
-        if event_id is not None and ledger.seen(tx, event_id, KIND):
+        snaps = {snap.reference.path: snap for snap in tx.get_all(refs)}  # one round trip, which begins tx
+        user, card_snap = snaps[user_ref.path], snaps[card_ref.path]
+        if ledger_ref is not None and snaps[ledger_ref.path].exists:
             return Outcome("duplicate")
         if not user.exists:
             return Outcome("deleted")
@@ -148,7 +151,7 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
             ledger.record(tx, event_id, KIND)
         return Outcome("synced", github=github_action)
 
-    return apply(db.transaction())
+    return run_transaction(apply)
 
 
 def _github_field(old: dict[str, Any] | None, username: str | None) -> tuple[dict[str, Any] | None, str | None]:
