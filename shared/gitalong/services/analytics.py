@@ -253,9 +253,8 @@ def record_message(match_id: str, sender_id: str, created_at: datetime | None) -
     match_created = (match.to_dict() or {}).get("created_at")
     mine = db.collection("analytics").document(sender_id).collection("connections").document(match_id)
     theirs = db.collection("analytics").document(other).collection("connections").document(match_id)
-    gcf = _fs()
+    from gitalong.adapters.transactions import run_transaction
 
-    @gcf.transactional
     def apply(tx: Any) -> bool:
         docs = {snap.reference.path: (snap.to_dict() or {}) for snap in tx.get_all([mine, theirs])}
         a, b = docs.get(mine.path, {}), docs.get(theirs.path, {})
@@ -278,7 +277,7 @@ def record_message(match_id: str, sender_id: str, created_at: datetime | None) -
             tx.set(ref, fields, merge=True)
         return True
 
-    changed = bool(apply(db.transaction()))
+    changed = run_transaction(apply)
     logger.info("message in %s from %s: connection %s", match_id, sender_id, "updated" if changed else "unchanged")
     return changed
 

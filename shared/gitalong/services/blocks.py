@@ -56,14 +56,14 @@ def block_user(uid: str, request: BlockUserRequest) -> dict[str, Any]:
 
 def _drop_recommendation(owner: str, hidden: str) -> None:
     """Take ``hidden`` out of ``recommendations/{owner}`` (items and candidate_ids)."""
-    from google.cloud.firestore import ArrayRemove, transactional
+    from google.cloud.firestore import ArrayRemove
 
-    db = firestore.client()
-    ref = db.collection("recommendations").document(owner)
+    from gitalong.adapters.transactions import run_transaction
 
-    @transactional
+    ref = firestore.client().collection("recommendations").document(owner)
+
     def run(tx: Any) -> None:
-        snap = ref.get(transaction=tx)
+        (snap,) = tx.get_all([ref])
         if not snap.exists:
             return
         items = (snap.to_dict() or {}).get("items") or []
@@ -71,7 +71,7 @@ def _drop_recommendation(owner: str, hidden: str) -> None:
         if len(kept) != len(items):
             tx.update(ref, {"items": kept, "candidate_ids": ArrayRemove([hidden])})
 
-    run(db.transaction())
+    run_transaction(run)
 
 
 def blocked_ids(uid: str) -> set[str]:

@@ -65,6 +65,7 @@ def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
     from google.cloud.firestore_v1.vector import Vector
 
     from gitalong.adapters import firestore
+    from gitalong.adapters.transactions import run_transaction
     from gitalong.matching.encode import encode_skills
     from gitalong.profiles import vector_skills
 
@@ -76,9 +77,8 @@ def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
         return "skipped"
     github = _github_map(username, client or gh.Client(), give_up)
 
-    @gfs.transactional
     def store(tx: Any) -> str:
-        current = card_ref.get(transaction=tx)
+        (current,) = tx.get_all([card_ref])
         card = current.to_dict() or {}
         if not current.exists or card.get("github_username") != username:
             return "superseded"
@@ -87,7 +87,7 @@ def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
                              "updated_at": gfs.SERVER_TIMESTAMP})
         return str(github["status"])
 
-    status = store(firestore.client().transaction())
+    status = run_transaction(store)
     logger.info("github enrichment of %s (%s): %s", uid, username, status)
     if status == "ok":
         from gitalong.adapters.pubsub import PROFILE_UPDATED

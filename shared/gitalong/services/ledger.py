@@ -5,16 +5,17 @@ Firestore TTL field, see ``firestore.indexes.json``). Record an event **in the s
 transaction as its effect**: either both commit or neither does, so a redelivered event
 finds its entry and does nothing, and a failed attempt leaves no entry behind.
 
-Firestore transactions need every read before the first write, so the ledger is split in
-a read (:func:`seen`) and a write (:func:`record`); :func:`run_once` does both and must be
-called after the caller's own reads::
+Firestore transactions need every read before the first write, so the ledger is a
+document to read (:func:`ref`, in the same ``get_all`` as the caller's own documents: one
+round trip) and an entry to write (:func:`record`)::
 
-    @firestore.transactional
-    def apply(tx):
-        card = card_ref.get(transaction=tx)          # your reads first
-        if not ledger.run_once(tx, event_id, "profile-sync"):
-            return False                              # a redelivery: nothing to do
-        tx.set(card_ref, ...)                         # the effect, same transaction
+    def apply(tx):                       # run with adapters.transactions.run_transaction
+        entry = ledger.ref(event_id, KIND)
+        snaps = {s.reference.path: s for s in tx.get_all([card_ref, entry])}  # any order
+        if snaps[entry.path].exists:
+            return False                 # a redelivery: nothing to do
+        tx.set(card_ref, ...)            # the effect ...
+        ledger.record(tx, event_id, KIND)  # ... and its entry, same transaction
         return True
 """
 
@@ -47,11 +48,6 @@ def ref(event_id: str, kind: str) -> Any:
     return firestore.client().collection(COLLECTION).document(doc_id(event_id, kind))
 
 
-def seen(transaction: Any, event_id: str, kind: str) -> bool:
-    """True when ``event_id`` was already processed for ``kind`` (a transactional read)."""
-    return bool(ref(event_id, kind).get(transaction=transaction).exists)
-
-
 def record(transaction: Any, event_id: str, kind: str, ttl: timedelta = DEFAULT_TTL) -> None:
     """Add the event's entry to ``transaction`` (commits with the effect, or not at all)."""
     from google.cloud.firestore import SERVER_TIMESTAMP
@@ -60,11 +56,3 @@ def record(transaction: Any, event_id: str, kind: str, ttl: timedelta = DEFAULT_
         ref(event_id, kind),
         {"kind": kind, "event_id": event_id, "processed_at": SERVER_TIMESTAMP, "expires_at": datetime.now(UTC) + ttl},
     )
-
-
-def run_once(transaction: Any, event_id: str, kind: str, ttl: timedelta = DEFAULT_TTL) -> bool:
-    """False if the event was processed already; else record it in ``transaction`` and return True."""
-    if seen(transaction, event_id, kind):
-        return False
-    record(transaction, event_id, kind, ttl)
-    return True

@@ -147,13 +147,14 @@ def end_match(uid: str, match_id: str, reason: str, missing_ok: bool = False) ->
 
     ``NOT_FOUND`` (also for a match ``uid`` is not part of: existence is not disclosed).
     """
-    from google.cloud.firestore import SERVER_TIMESTAMP, transactional
+    from google.cloud.firestore import SERVER_TIMESTAMP
+
+    from gitalong.adapters.transactions import run_transaction
 
     ref = firestore.client().collection("matches").document(match_id)
 
-    @transactional
     def run(tx: Any) -> bool:
-        snap = ref.get(transaction=tx)
+        (snap,) = tx.get_all([ref])
         data = snap.to_dict() if snap.exists else None
         if data is None or uid not in (data.get("participants") or []):
             if missing_ok:
@@ -165,7 +166,7 @@ def end_match(uid: str, match_id: str, reason: str, missing_ok: bool = False) ->
                         "ended_at": SERVER_TIMESTAMP, "updated_at": SERVER_TIMESTAMP})
         return True
 
-    changed = bool(run(firestore.client().transaction()))
+    changed = run_transaction(run)
     logger.info("match %s ended by %s (%s): %s", match_id, uid, reason, "now inactive" if changed else "no change")
     return changed
 
@@ -181,7 +182,9 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
     newer ``last_message_at``. The second distinct sender starts the conversation
     (``conversations_started`` +1 for both). Returns what happened, for logs and tests.
     """
-    from google.cloud.firestore import SERVER_TIMESTAMP, ArrayUnion, transactional
+    from google.cloud.firestore import SERVER_TIMESTAMP, ArrayUnion
+
+    from gitalong.adapters.transactions import run_transaction
 
     if not message:
         return "no message"
@@ -192,9 +195,8 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
     match_ref = db.collection("matches").document(match_id)
     ledger_ref = db.collection(LEDGER).document(f"chat-message:{event_id}")  # kind-scoped id
 
-    @transactional
     def run(tx: Any) -> tuple[str, str | None]:
-        snaps = {s.reference.path: s for s in db.get_all([match_ref, ledger_ref], transaction=tx)}
+        snaps = {s.reference.path: s for s in tx.get_all([match_ref, ledger_ref])}
         match = snaps[match_ref.path].to_dict() if snaps[match_ref.path].exists else None
         participants = list((match or {}).get("participants") or [])
         if match is None or sender not in participants:
@@ -221,7 +223,7 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
                             "expires_at": datetime.now(UTC) + LEDGER_TTL})
         return "processed", other
 
-    outcome, other = run(db.transaction())
+    outcome, other = run_transaction(run)
     logger.info("message %s in match %s from %s: %s", message_id, match_id, sender, outcome)
     if other:
         name = _names([sender]).get(sender) or "Your match"

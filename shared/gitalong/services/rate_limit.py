@@ -77,10 +77,10 @@ def reserve(
 
 def consume(uid: str, action: str, limits: tuple[BucketLimit, ...], now: float | None = None) -> None:
     """Take one token for ``action`` in a transaction of its own, or raise ``ResourceExhausted``."""
-    from google.cloud.firestore import transactional
+    from gitalong.adapters.transactions import run_transaction
 
-    @transactional
     def run(transaction: Any) -> None:
-        reserve(transaction, uid, action, limits, now)()
+        (snapshot,) = transaction.get_all([ref(uid, action)])
+        reserve(transaction, uid, action, limits, now, snapshot=snapshot)()
 
-    run(firestore.client().transaction())
+    run_transaction(run)
