@@ -177,7 +177,9 @@ def test_the_cascade_batches_large_sets_and_is_safe_to_run_again(db: Any, uid: s
 
 
 def test_a_cascade_interrupted_half_way_is_finished_by_running_it_again(db: Any, uid: str, monkeypatch: Any) -> None:
-    from gitalong.services import account_deletion
+    from gitalong.contract.callables import RecordSwipeRequest
+    from gitalong.errors import NotFound
+    from gitalong.services import account_deletion, swipes
 
     other, third = _new_id(), _new_id()
     seed(db, uid, other, third)
@@ -190,6 +192,9 @@ def test_a_cascade_interrupted_half_way_is_finished_by_running_it_again(db: Any,
         with pytest.raises(RuntimeError):
             account_deletion.delete_user_data(uid)
     assert db.collection("users").document(uid).get().exists  # the marker survives a crash
+    assert db.collection("profiles").document(uid).get().get("deleted") is True  # hidden from the start
+    with pytest.raises(NotFound):  # so no new swipe (or match) can land behind the cascade
+        swipes.record_swipe(other, RecordSwipeRequest.model_validate({"target_id": uid, "direction": "right"}))
     account_deletion.delete_user_data(uid)
     assert references_to(db, uid) == []
 

@@ -60,11 +60,22 @@ def test_a_bad_direction_or_target_type_is_an_invalid_argument(emulators: Emulat
     assert not list(db.collection("swipes").stream())
 
 
-def test_an_unknown_or_deleted_target_is_not_found(emulators: Emulators, db: Any) -> None:
+def test_an_unknown_target_is_an_invalid_argument_naming_target_id(emulators: Emulators, db: Any) -> None:
+    me = _user(db)
+    assert _swipe(emulators, me, "nobody-here").field_errors == ["target_id"]
+    assert _swipe(emulators, me, "no-project", target_type="project").field_errors == ["target_id"]
+    assert not list(db.collection("swipes").stream())
+
+
+def test_a_target_that_is_deleting_their_account_or_a_deleted_project_is_not_found(
+    emulators: Emulators, db: Any
+) -> None:
     me, gone = _user(db), _user(db, deleted=True)
-    assert _swipe(emulators, me, "nobody-here").status == "NOT_FOUND"
+    project = f"p{uuid.uuid4().hex[:10]}"
+    db.collection("projects").document(project).set({"owner_id": gone, "title": "Old", "deleted": True})
     assert _swipe(emulators, me, gone).status == "NOT_FOUND"
-    assert _swipe(emulators, me, "no-project", target_type="project").status == "NOT_FOUND"
+    assert _swipe(emulators, me, project, target_type="project").status == "NOT_FOUND"
+    assert not list(db.collection("swipes").stream())
 
 
 def test_a_signed_out_caller_is_unauthenticated(emulators: Emulators) -> None:

@@ -58,6 +58,19 @@ def _delete_matches(db: Any, uid: str) -> int:
         total += len(snaps)
 
 
+def _hide_card(db: Any, uid: str) -> None:
+    """Mark ``profiles/{uid}`` ``deleted`` before anything goes: from then on nobody can swipe
+    on the user (``NOT_FOUND``) or get them recommended, so no new swipe or match can appear
+    behind the cascade's back. The card itself goes last."""
+    from google.api_core.exceptions import NotFound
+    from google.cloud.firestore import SERVER_TIMESTAMP
+
+    try:
+        db.collection("profiles").document(uid).update({"deleted": True, "updated_at": SERVER_TIMESTAMP})
+    except NotFound:  # no card (never synced, or already removed by an earlier run)
+        return
+
+
 def _delete_interest_notifications(db: Any, uid: str) -> int:
     """The "new interest in your project" notifications ``uid`` caused in project owners' inboxes.
 
@@ -159,6 +172,7 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
 
     db = firestore.client()
     col = db.collection
+    _hide_card(db, uid)
     counts: dict[str, int] = {}
     counts["interest_notifications"] = _delete_interest_notifications(db, uid)  # before the swipe state it reads
     counts["swipes_given"] = _delete_query(db, col("swipes").where(filter=_field("swiper_id", "==", uid)))

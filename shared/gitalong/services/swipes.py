@@ -87,8 +87,10 @@ def _record(
             return replay
         project = first[f"projects/{target_id}"]
         data = project.to_dict() if project.exists else None
-        if not data or data.get("deleted"):
-            raise NotFound(f"project {target_id} does not exist")
+        if data is None:
+            raise InvalidArgument(f"no project {target_id}", [{"field": "target_id", "message": "no such project"}])
+        if data.get("deleted"):
+            raise NotFound(f"project {target_id} was deleted")
         other = str(data.get("owner_id") or "")
         if not other:
             raise NotFound(f"project {target_id} has no owner")
@@ -117,8 +119,10 @@ def _record(
         if replay:
             return replay
         profile = snaps[f"profiles/{target_id}"]
-        if not profile.exists or (profile.to_dict() or {}).get("deleted"):
-            raise NotFound(f"user {target_id} does not exist")
+        if not profile.exists:
+            raise InvalidArgument(f"no user {target_id}", [{"field": "target_id", "message": "no such user"}])
+        if (profile.to_dict() or {}).get("deleted"):
+            raise NotFound(f"user {target_id} is deleting their account")
     if any(snaps[r.path].exists for r in block_refs):
         raise FailedPrecondition("you cannot swipe on this user")
     stage_bucket = rate_limit.reserve(tx, uid, RATE_ACTION, limits, snapshot=snaps[bucket_ref.path])
