@@ -49,6 +49,10 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
     col("counters").document(uid).collection("shards").document("0").set({"swipes_given": 3})
     col("blocks").document(f"{uid}_{third}").set({"blocker_id": uid, "blocked_id": third})
     col("reports").document(f"r-{uid}").set({"reporter_id": uid, "target_id": third, "reason": "spam"})
+    col("reports").document(f"r-about-{third}").set({"reporter_id": third, "target_id": uid, "reason": "rude"})
+    own_event = col("events").document(f"ev{uuid.uuid4().hex[:12]}")
+    own_event.set({"title": "My study group", "category": "Study", "created_by": uid})
+    own_event.collection("attendees").document(other).set({"created_at": datetime.now(UTC)})
     # swipe state, attendance and a showcase post: their triggers must not re-create anything of the user
     col("swipe_requests").document(f"{uid}_k1").set({"uid": uid, "swipe_id": "k1", "target_id": other})
     col("project_interest").document(f"{uid}_{other}").set(
@@ -174,6 +178,22 @@ def test_the_cascade_batches_large_sets_and_is_safe_to_run_again(db: Any, uid: s
     again = account_deletion.delete_user_data(uid)  # a re-run (e.g. after a partial failure) is a no-op
     assert sum(again.values()) == 0
     assert references_to(db, uid) == []
+
+
+def test_removing_the_user_from_many_recommendation_lists_is_not_capped_by_the_retry_budget(
+    db: Any, uid: str, monkeypatch: Any
+) -> None:
+    from gitalong.services import account_deletion
+
+    monkeypatch.setattr(account_deletion, "BATCH", 2)  # 11 lists: more than 5 attempts x 2 per batch
+    owners = [_new_id() for _ in range(11)]
+    batch = db.batch()
+    for owner in owners:
+        batch.set(db.collection("recommendations").document(owner),
+                  {"items": [{"id": uid, "score": 0.5, "reasons": []}], "candidate_ids": [uid]})
+    batch.commit()
+    assert account_deletion._remove_from_recommendations(db, uid) == 11
+    assert all(db.collection("recommendations").document(o).get().get("candidate_ids") == [] for o in owners)
 
 
 def test_a_cascade_interrupted_half_way_is_finished_by_running_it_again(db: Any, uid: str, monkeypatch: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from gitalong.services import counters
 from support.emulators import Emulators, wait_for
 
 
@@ -23,6 +24,11 @@ def test_the_weekly_check_repairs_what_it_finds_and_reports_it(emulators: Emulat
     event.collection("attendees").document(live).set({"created_at": datetime(2026, 3, 1, tzinfo=UTC)})
     wait_for(lambda: (event.get().to_dict() or {}).get("attendee_count") == 1, what="attendance counted")
     event.update({"attendee_count": 7})
+    # ... and a swipe counter that disagrees with the swipes: 2 documents, counted 5
+    for target in (f"{uid}t1", f"{uid}t2"):
+        db.collection("swipes").document(f"{live}_{target}").set(
+            {"swiper_id": live, "target_id": target, "direction": "right"})
+    db.collection("counters").document(live).collection("shards").document("3").set({"swipes_given": 5})
 
     # WHEN
     when = datetime(2026, 3, 9, 3, 30, tzinfo=UTC)
@@ -33,6 +39,7 @@ def test_the_weekly_check_repairs_what_it_finds_and_reports_it(emulators: Emulat
     rec = db.collection("recommendations").document(owner).get().to_dict()
     assert [i["id"] for i in rec["items"]] == [live] and rec["candidate_ids"] == [live]
     assert (event.get().to_dict() or {})["attendee_count"] == 1
+    assert counters.read(live)["swipes_given"] == 2
     # ... and reported. The emulator may add a header-less run (schedule time = now) next to
     # ours, which may find (and harmlessly re-fix) the same damage: add up every run's report.
     runs = db.collection("stats").document("consistency").collection("runs")
@@ -47,5 +54,7 @@ def test_the_weekly_check_repairs_what_it_finds_and_reports_it(emulators: Emulat
     assert total("profiles_without_users", "fixed") == total("profiles_without_users", "found")
     assert total("recommendations_to_deleted_users", "fixed") >= 1
     assert total("attendee_counts", "fixed") >= 1
+    assert total("counters_vs_documents", "found") >= 1
+    assert total("counters_vs_documents", "fixed") == total("counters_vs_documents", "found")
     assert total("users_without_profiles", "found") == 0
     assert all("error" not in r["checks"][name] for r in reports for name in r["checks"])

@@ -107,10 +107,13 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
     ("skills to offer is a number", {"skills_to_offer": 3.5}, "skills_to_offer"),
     ("services needed too long", {"services_needed": "n" * 2001}, "services_needed"),
     ("github username with spaces", {"github_username": "not a login"}, "github_username"),
+    ("department is a list", {"department": ["CS"]}, "department"),
+    ("student id is a number", {"student_id": 20261234}, "student_id"),
+    ("fcm tokens is a string", {"fcm_tokens": "phone-token"}, "fcm_tokens"),
 ]
 
 
-def test_twenty_malformed_profiles_each_get_a_clear_sync_error_and_keep_their_last_good_card(db: Any) -> None:
+def test_each_of_23_malformed_profiles_gets_a_clear_sync_error_and_keeps_its_last_good_card(db: Any) -> None:
     import uuid
 
     users = {f"m{uuid.uuid4().hex[:16]}": case for case in MALFORMED}
@@ -125,7 +128,7 @@ def test_twenty_malformed_profiles_each_get_a_clear_sync_error_and_keep_their_la
         return found if all(found.values()) else None
 
     try:
-        found = wait_for(errors, timeout=60, what="sync_error on all 20 users")
+        found = wait_for(errors, timeout=60, what=f"sync_error on all {len(users)} users")
     except AssertionError:
         missing = [name for u, (name, _, _) in users.items()
                    if not (db.collection("users").document(u).get().to_dict() or {}).get("sync_error")]

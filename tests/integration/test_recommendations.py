@@ -132,6 +132,26 @@ def test_nightly_run_precomputes_every_shard_and_a_redelivered_shard_changes_not
     assert sorted(after["shards_done"]) == sorted(before["shards_done"])
 
 
+def test_a_run_of_several_shards_completes_once_every_shard_is_done_with_every_user_counted(
+    db: Any, uid: str, population: dict[str, str]
+) -> None:
+    """Shards finish close together and each records itself in one transaction: none of them
+    overwrites another's count."""
+    from gitalong.services import recompute
+
+    run_id = f"test-{uuid.uuid4().hex[:8]}"
+    job = recompute.start_run(run_id, shards=4)  # publishes 4 recompute-shard messages
+    assert job["shards"] == 4 and job["status"] == "running"
+    job_ref = db.collection("jobs").document(run_id)
+    done = wait_for(lambda: (j := job_ref.get().to_dict()) and j.get("status") == "complete" and j,
+                    timeout=90, what="four shards complete")
+    assert done["shards_done"] == [0, 1, 2, 3]
+    assert done["users_done"] == 6 == sum(done["shard_users"].values())
+    assert set(done["shard_seconds"]) == {"0", "1", "2", "3"} and done["duration_seconds"] >= 0
+    for user in (uid, population["best"]):
+        assert db.collection("recommendations").document(user).get().get("run_id") == run_id
+
+
 def test_a_profile_updated_message_refreshes_that_users_recommendations(
     emulators: Emulators, db: Any, uid: str, population: dict[str, str]
 ) -> None:

@@ -106,8 +106,8 @@ def _remove_from_recommendations(db: Any, uid: str, attempts: int = 5) -> int:
     from google.cloud.firestore import ArrayRemove
 
     query = db.collection("recommendations").where(filter=_field("candidate_ids", "array_contains", uid))
-    total = 0
-    for _ in range(attempts):
+    total = conflicts = 0
+    while conflicts < attempts:  # only a conflicting batch uses up an attempt, not a full one
         snaps = list(query.limit(BATCH).stream())
         if not snaps:
             return total
@@ -123,6 +123,7 @@ def _remove_from_recommendations(db: Any, uid: str, attempts: int = 5) -> int:
             batch.commit()
         except (FailedPrecondition, NotFound):
             logger.info("recommendations changed under the clean-up of %s; retrying", uid)
+            conflicts += 1
             continue
         total += len(snaps)
         if len(snaps) < BATCH:
@@ -182,6 +183,8 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
     counts["blocks"] = _delete_query(db, col("blocks").where(filter=_field("blocker_id", "==", uid)))
     counts["blocks"] += _delete_query(db, col("blocks").where(filter=_field("blocked_id", "==", uid)))
     counts["reports"] = _delete_query(db, col("reports").where(filter=_field("reporter_id", "==", uid)))
+    counts["reports"] += _delete_query(db, col("reports").where(filter=_field("target_id", "==", uid)))
+    counts["events"] = _delete_query(db, col("events").where(filter=_field("created_by", "==", uid)), recursive=True)
     counts["projects"] = _delete_query(db, col("projects").where(filter=_field("owner_id", "==", uid)), recursive=True)
     counts["showcase_posts"] = _delete_query(
         db, col("showcase_posts").where(filter=_field("user_id", "==", uid)), recursive=True

@@ -36,6 +36,26 @@ def increment(uid: str, field: str, by: int = 1, writer: Any = None) -> None:
         writer.set(shard, data, merge=True)
 
 
+def set_total(uid: str, field: str, total: int) -> None:
+    """Make ``field`` of ``uid`` sum to ``total`` (a repair): shard 0 takes the difference.
+
+    One transaction reads every shard, so an increment landing meanwhile makes it retry
+    rather than get lost; setting an absolute value makes two repairs at once agree.
+    """
+    from gitalong.adapters.transactions import run_transaction
+
+    if field not in FIELDS:
+        raise ValueError(f"unknown counter {field!r}")
+    refs = [_shards(uid).document(str(n)) for n in range(SHARDS)]
+
+    def repair(tx: Any) -> None:
+        snaps = tx.get_all(refs)
+        others = sum(int((s.to_dict() or {}).get(field) or 0) for s in snaps if s.exists and s.id != "0")
+        tx.set(refs[0], {field: total - others}, merge=True)
+
+    run_transaction(repair)
+
+
 def read(uid: str) -> dict[str, int]:
     """Every counter of ``uid`` (0 when never incremented), summed over its shards."""
     totals = dict.fromkeys(FIELDS, 0)

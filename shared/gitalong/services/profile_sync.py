@@ -221,7 +221,14 @@ def on_user_written(
     if before is None and after is None:  # e.g. a delete of a missing document: nothing happened
         logger.info("profile %s: empty change (event %s)", uid, event_id)
         return Outcome("irrelevant")
-    if before is not None and after is not None and relevant(before) == relevant(after):
+    if (
+        before is not None
+        and after is not None
+        and relevant(before) == relevant(after)
+        # a field the card doesn't use (say fcm_tokens) still matters when it makes the
+        # profile invalid or valid again: sync_error must appear or go
+        and validate(before)[1] == validate(after)[1]
+    ):
         logger.info("profile %s: irrelevant change (event %s)", uid, event_id)
         return Outcome("irrelevant")
     try:

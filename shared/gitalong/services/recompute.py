@@ -148,28 +148,33 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
 
 
 def _record(db: Any, job_ref: Any, shard: int, users: int, seconds: float) -> None:
-    """Mark ``shard`` done (idempotently) and complete the run when every shard is."""
-    from google.cloud.firestore_v1 import ArrayUnion
+    """Mark ``shard`` done (idempotently) and complete the run when every shard is.
 
-    job_ref.set(
-        {
-            "shards_done": ArrayUnion([shard]),
-            "shard_users": {str(shard): users},
-            "shard_seconds": {str(shard): round(seconds, 3)},
-        },
-        merge=True,
-    )
-    job = job_ref.get().to_dict() or {}
-    done = job.get("shards_done") or []
-    update: dict[str, Any] = {"users_done": sum(int(v) for v in (job.get("shard_users") or {}).values())}
-    if job.get("shards") and len(set(done)) >= int(job["shards"]) and job.get("status") != "complete":
-        finished = store.now()
-        started = store.as_datetime(job.get("started_at"))
-        update.update(
-            {
-                "status": "complete",
-                "finished_at": finished,
-                "duration_seconds": round((finished - started).total_seconds(), 3) if started else None,
-            }
-        )
-    job_ref.set(update, merge=True)
+    One transaction per shard: shards finishing together serialize on ``jobs/{run_id}``, so
+    none overwrites another's count with a sum it read too early.
+    """
+    from gitalong.adapters.transactions import run_transaction
+
+    def mark(tx: Any) -> None:
+        (snap,) = tx.get_all([job_ref])
+        job = snap.to_dict() or {}
+        shard_users = {**(job.get("shard_users") or {}), str(shard): users}
+        update: dict[str, Any] = {
+            "shards_done": sorted({*(job.get("shards_done") or []), shard}),
+            "shard_users": shard_users,
+            "shard_seconds": {**(job.get("shard_seconds") or {}), str(shard): round(seconds, 3)},
+            "users_done": sum(int(v) for v in shard_users.values()),
+        }
+        if job.get("shards") and len(update["shards_done"]) >= int(job["shards"]) and job.get("status") != "complete":
+            finished = store.now()
+            started = store.as_datetime(job.get("started_at"))
+            update.update(
+                {
+                    "status": "complete",
+                    "finished_at": finished,
+                    "duration_seconds": round((finished - started).total_seconds(), 3) if started else None,
+                }
+            )
+        tx.set(job_ref, update, merge=True)
+
+    run_transaction(mark)
