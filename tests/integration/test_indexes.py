@@ -155,6 +155,8 @@ CATALOGUE: list[QueryShape] = [
     # --- consistency -------------------------------------------------------------------
     QueryShape("every id of a collection", f"{SVC}/consistency.py::_ids", "events", (),
                (("__name__", "ASCENDING"),), match={"title": "x"}),
+    QueryShape("users after the reconciliation cursor", f"{SVC}/profile_sync.py::_after", "users", (),
+               (("__name__", "ASCENDING"),), match={"display_name": "x"}),
     QueryShape("swipes given (count)", f"{SVC}/consistency.py::counters_vs_documents", "swipes",
                (("swiper_id", "==", "u1"),), match={"swiper_id": "u1"}),
     QueryShape("swipes received (count)", f"{SVC}/consistency.py::counters_vs_documents", "swipes",

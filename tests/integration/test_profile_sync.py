@@ -267,6 +267,29 @@ def test_a_message_on_the_retry_topic_repairs_a_lost_sync(db: Any, uid: str, emu
     assert card["skills"][0] == "JavaScript"
 
 
+def test_reconciliation_runs_continue_where_the_last_stopped_and_start_over_at_the_end(db: Any) -> None:
+    """limit=2 and three users: the second run visits the third user, the third run starts over."""
+    import uuid
+
+    from gitalong.services import profile_sync
+
+    prefix = f"r{uuid.uuid4().hex[:8]}"
+    uids = [f"{prefix}{i}" for i in range(3)]
+    for user_id in uids:
+        db.collection("users").document(user_id).set(ADA)
+    for user_id in uids:
+        wait_for(lambda u=user_id: _card(db, u), what=f"card of {user_id}")
+    for user_id in uids:  # drift on every card: each run repairs exactly those it visits
+        db.collection("profiles").document(user_id).update({"source_hash": "stale"})
+    publish = lambda topic, message: None  # noqa: E731 - these tests don't look at messages
+    first = profile_sync.reconcile(limit=2, publisher=publish)
+    second = profile_sync.reconcile(limit=2, publisher=publish)
+    assert (first.users, second.users) == (2, 1)
+    assert sorted(first.repaired_ids + second.repaired_ids) == uids
+    third = profile_sync.reconcile(limit=2, publisher=publish)
+    assert third.users == 2 and third.repaired_ids == []  # started over; nothing left to repair
+
+
 def test_the_scheduled_reconciliation_repairs_drift_and_removes_orphan_cards(
     db: Any, uid: str, emulators: Emulators
 ) -> None:

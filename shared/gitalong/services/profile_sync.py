@@ -21,7 +21,7 @@ Flow (see docs/profiles.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,19 +257,27 @@ class ReconcileReport:
     repaired_ids: list[str] = field(default_factory=list)
 
 
+RECONCILE_STATE = ("jobs", "reconcile-profiles")
+"""Where reconciliation keeps its cursors (``users_after``, ``cards_after``) between runs."""
+
+
 def reconcile(
     limit: int = 5000, publisher: Callable[[str, dict[str, Any]], Any] = _default_publisher
 ) -> ReconcileReport:
     """Repair drift: users whose card is missing or out of date, cards whose user is gone.
 
-    Compares each valid user's derived ``source_hash`` with the card's (reads only when
-    nothing drifted); invalid users are re-checked only if their ``sync_error`` is missing.
+    Each run checks up to ``limit`` users and ``limit`` cards, continuing after where the
+    previous run stopped (cursors in ``jobs/reconcile-profiles``) and starting over at the
+    end, so every user is visited however large the collection grows. Compares each valid
+    user's derived ``source_hash`` with the card's; invalid users are re-checked only if
+    their ``sync_error`` is missing.
     """
     from gitalong.adapters import firestore
 
     db = firestore.client()
     report = ReconcileReport()
-    users: set[str] = set()
+    state_ref = db.collection(RECONCILE_STATE[0]).document(RECONCILE_STATE[1])
+    state = state_ref.get().to_dict() or {}
     page: list[Any] = []
 
     def flush() -> None:
@@ -288,27 +296,50 @@ def reconcile(
                 _repair(snap.id, report, publisher)
         page.clear()
 
-    for snap in db.collection("users").limit(limit).stream():
-        users.add(snap.id)
+    last_user = None
+    for snap in _after(db.collection("users"), state.get("users_after"), limit).stream():
+        last_user = snap.id
         report.users += 1
         page.append(snap)
         if len(page) >= 100:
             flush()
     if page:
         flush()
-    if report.users < limit:  # only a full scan can tell an orphan
-        for card in db.collection("profiles").select([]).stream():
-            if card.id not in users and not db.collection("users").document(card.id).get().exists:
-                report.orphans += 1
-                _repair(card.id, report, publisher)
+    last_card, cards_seen = None, []
+    for card in _after(db.collection("profiles").select([]), state.get("cards_after"), limit).stream():
+        last_card = card.id
+        cards_seen.append(card.id)
+    for ids in _chunks(cards_seen, 100):
+        users = db.get_all([db.collection("users").document(i) for i in ids], field_paths=["display_name"])
+        for orphan in sorted(set(ids) - {u.id for u in users if u.exists}):
+            report.orphans += 1
+            _repair(orphan, report, publisher)
+    state_ref.set({  # a page shorter than the limit reached the end: start over next time
+        "users_after": last_user if report.users >= limit else None,
+        "cards_after": last_card if len(cards_seen) >= limit else None,
+        "last_run_users": report.users,
+        "last_run_cards": len(cards_seen),
+    })
     logger.info(
-        "reconcile: %s users, %s repaired, %s orphans, %s failed",
+        "reconcile: %s users, %s cards, %s repaired, %s orphans, %s failed",
         report.users,
+        len(cards_seen),
         report.repaired,
         report.orphans,
         report.failed,
     )
     return report
+
+
+def _after(query: Any, cursor: str | None, limit: int) -> Any:
+    """``query`` in document-id order, after ``cursor`` (an id), at most ``limit`` documents."""
+    ordered = query.order_by("__name__").limit(limit)
+    return ordered.start_after({"__name__": cursor}) if cursor else ordered
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _repair(uid: str, report: ReconcileReport, publisher: Callable[[str, dict[str, Any]], Any]) -> None:
