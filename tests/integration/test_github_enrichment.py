@@ -39,6 +39,16 @@ def test_setting_a_github_username_adds_stats_and_languages_to_the_card(
     assert github["public_repos"] == 2 and github["followers"] == 12
     assert [lang["name"] for lang in github["top_languages"]] == ["Dart", "Rust", "Swift"]
     assert github["fetched_at"] and github["refresh_after"] > github["fetched_at"]
+    # the languages feed the skills vector matching uses
+    import numpy as np
+
+    from gitalong.matching.encode import encode_skills
+    from gitalong.taxonomy import normalize_skills
+
+    stored = np.asarray(list(db.collection("profiles").document(uid).get().get("skills_vec")), dtype=np.float32)
+    with_languages = encode_skills(normalize_skills(["flutter", "Dart", "Rust", "Swift"]))
+    assert np.allclose(stored, with_languages, atol=1e-5)
+    assert not np.allclose(stored, encode_skills(normalize_skills(["flutter"])), atol=1e-3)
 
 
 def test_an_unknown_github_user_is_marked_not_found_without_a_retry_storm(

@@ -147,25 +147,33 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
     return written
 
 
-def _record(db: Any, job_ref: Any, shard: int, users: int, seconds: float) -> None:
+def _record(db: Any, job_ref: Any, shard: int, users: int, seconds: float, attempts: int = 20) -> None:
     """Mark ``shard`` done (idempotently) and complete the run when every shard is.
 
-    One transaction per shard: shards finishing together serialize on ``jobs/{run_id}``, so
-    none overwrites another's count with a sum it read too early.
+    First the shard's own entries, as blind merges (no read, no lock: shards finishing
+    together don't contend). Then the totals, from a fresh read, written only if the job
+    has not changed since that read (``last_update_time``); if it has, read and try again.
+    So the last write always sums every shard recorded before it: no shard can overwrite
+    another's count with a sum it read too early. (Optimistic rather than a transaction:
+    on the emulator, shards locking one document together wait out lock timeouts.)
     """
-    from gitalong.adapters.transactions import run_transaction
+    from google.api_core.exceptions import FailedPrecondition
+    from google.cloud.firestore_v1 import ArrayUnion
 
-    def mark(tx: Any) -> None:
-        (snap,) = tx.get_all([job_ref])
+    job_ref.set(
+        {
+            "shards_done": ArrayUnion([shard]),
+            "shard_users": {str(shard): users},
+            "shard_seconds": {str(shard): round(seconds, 3)},
+        },
+        merge=True,
+    )
+    for _ in range(attempts):
+        snap = job_ref.get()
         job = snap.to_dict() or {}
-        shard_users = {**(job.get("shard_users") or {}), str(shard): users}
-        update: dict[str, Any] = {
-            "shards_done": sorted({*(job.get("shards_done") or []), shard}),
-            "shard_users": shard_users,
-            "shard_seconds": {**(job.get("shard_seconds") or {}), str(shard): round(seconds, 3)},
-            "users_done": sum(int(v) for v in shard_users.values()),
-        }
-        if job.get("shards") and len(update["shards_done"]) >= int(job["shards"]) and job.get("status") != "complete":
+        update: dict[str, Any] = {"users_done": sum(int(v) for v in (job.get("shard_users") or {}).values())}
+        done = set(job.get("shards_done") or [])
+        if job.get("shards") and len(done) >= int(job["shards"]) and job.get("status") != "complete":
             finished = store.now()
             started = store.as_datetime(job.get("started_at"))
             update.update(
@@ -175,6 +183,9 @@ def _record(db: Any, job_ref: Any, shard: int, users: int, seconds: float) -> No
                     "duration_seconds": round((finished - started).total_seconds(), 3) if started else None,
                 }
             )
-        tx.set(job_ref, update, merge=True)
-
-    run_transaction(mark)
+        try:
+            job_ref.update(update, option=db.write_option(last_update_time=snap.update_time))
+            return
+        except FailedPrecondition:  # another shard wrote meanwhile: recount from a fresh read
+            continue
+    raise RuntimeError(f"could not record shard {shard} of {job_ref.id} after {attempts} attempts")
