@@ -11,8 +11,10 @@ Retries follow the SDK's ``transactional``: a commit that answers ``ABORTED`` is
 up to ``max_attempts``, as ``retry_transaction`` of the first attempt (so it keeps its
 place in the lock queue); any other failure, in the body or the commit, rolls the
 transaction back and propagates.
-After the attempts run out: ``ValueError("Failed to commit transaction in N attempts")``,
-as the SDK raises. This leans on private members of ``google-cloud-firestore`` 2.x
+After the attempts run out: :class:`RetriesExhausted` (a ``ValueError`` with the SDK's
+message, "Failed to commit transaction in N attempts"). :data:`CONTENTION` names both ways
+a transaction loses to concurrent ones, for callers that answer ``UNAVAILABLE``.
+This leans on private members of ``google-cloud-firestore`` 2.x
 (``_id``, ``_write_pbs``, ``_clean_up``, ``_begin``, ``_commit``, ``_rollback``); the version
 is pinned in both requirements files and the swipe integration tests exercise every path.
 """
@@ -30,6 +32,14 @@ from gitalong.adapters import firestore
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 5
+
+
+class RetriesExhausted(ValueError):
+    """Every attempt's commit lost to a concurrent transaction (a ``ValueError``, as the SDK's)."""
+
+
+CONTENTION: tuple[type[Exception], ...] = (exceptions.Aborted, RetriesExhausted)
+"""What a transaction raises when it lost to concurrent ones: the caller may retry later."""
 
 
 class LazyTransaction(Transaction):
@@ -85,4 +95,4 @@ def run_transaction(body: Callable[[LazyTransaction], T], max_attempts: int = MA
         except BaseException:
             tx._rollback()
             raise
-    raise ValueError(f"Failed to commit transaction in {max_attempts} attempts.") from last
+    raise RetriesExhausted(f"Failed to commit transaction in {max_attempts} attempts.") from last

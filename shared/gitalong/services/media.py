@@ -84,10 +84,9 @@ def _create_within_quota(uid: str, limits: media.Limits, adding_bytes: int, ref:
     both create a record (a query alone does not lock out a concurrent insert). Raises
     ``RESOURCE_EXHAUSTED`` when over, ``UNAVAILABLE`` when contention outlasts the retries.
     """
-    from google.api_core.exceptions import Aborted
     from google.cloud.firestore import SERVER_TIMESTAMP
 
-    from gitalong.adapters.transactions import run_transaction
+    from gitalong.adapters.transactions import CONTENTION, run_transaction
 
     lock = firestore.client().collection(QUOTA_COLLECTION).document(uid)
 
@@ -99,11 +98,7 @@ def _create_within_quota(uid: str, limits: media.Limits, adding_bytes: int, ref:
 
     try:
         run_transaction(reserve)
-    except Aborted as err:
-        raise Unavailable("media uploads of this user are busy; retry") from err
-    except ValueError as err:  # the retries ran out
-        if "Failed to commit transaction" not in str(err):
-            raise
+    except CONTENTION as err:
         raise Unavailable("media uploads of this user are busy; retry") from err
 
 

@@ -192,19 +192,13 @@ def _run_contended(body: Callable[[Any], _Outcome]) -> _Outcome:
     """
     from google.api_core import exceptions as google_errors
 
-    from gitalong.adapters.transactions import run_transaction
+    from gitalong.adapters.transactions import CONTENTION, run_transaction
 
     try:
-        outcome = run_transaction(body)
-    except (google_errors.Aborted, google_errors.DeadlineExceeded) as err:
+        return run_transaction(body)
+    except (*CONTENTION, google_errors.DeadlineExceeded) as err:
         logger.warning("record_swipe transaction gave up: %s", err)
         raise Unavailable("the swipe could not be saved under contention; retry") from None
-    except ValueError as err:  # the client's "Failed to commit transaction in N attempts"
-        if "Failed to commit transaction" not in str(err):
-            raise
-        logger.warning("record_swipe transaction gave up: %s", err)
-        raise Unavailable("the swipe could not be saved under contention; retry") from None
-    return outcome
 
 
 def _get_all(tx: Any, refs: list[Any]) -> dict[str, Any]:
