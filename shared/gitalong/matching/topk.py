@@ -101,7 +101,6 @@ def reciprocal_topk(
     return out_idx, out_score
 
 
-
 def _score_block(a: F32, b: F32, scratch: F32, rows: I64, cols: I64, own: I64 | None, k: int) -> F32 | None:
     """Turn ``a`` into half harmonic scores with exclusions and self at -inf, a few rows at a
     time; returns the rows' group maxima for :func:`top_k_rows` (``None`` if it won't use them)."""
@@ -119,8 +118,14 @@ def _score_block(a: F32, b: F32, scratch: F32, rows: I64, cols: I64, own: I64 | 
             ok = np.nonzero(mine >= 0)[0]
             x[ok, mine[ok]] = -np.inf
         if maxima is not None:
-            x[:, : groups * _CHUNK].reshape(x.shape[0], _CHUNK, groups).max(axis=1, out=maxima[r : r + x.shape[0]])
+            _group_maxima(x, groups, out=maxima[r : r + x.shape[0]])
     return maxima
+
+
+def _group_maxima(a: F32, groups: int, out: F32 | None = None) -> F32:
+    """Per row, the max of each column group ``j % groups`` (an element-wise max of ``_CHUNK``
+    contiguous slabs of the first ``groups * _CHUNK`` columns): ``[m, groups]``."""
+    return a[:, : groups * _CHUNK].reshape(a.shape[0], _CHUNK, groups).max(axis=1, out=out)
 
 
 def one_sided_topk(queries: F32, candidates: F32, k: int, exclusions: Exclusions | None = None) -> tuple[I64, F32]:
@@ -144,7 +149,6 @@ def one_sided_topk(queries: F32, candidates: F32, k: int, exclusions: Exclusions
     return out_idx, out_score
 
 
-
 def top_k_rows(a: F32, k: int, maxima: F32 | None = None) -> tuple[I64, F32]:
     """Per-row top-``k`` (indices, values), best first; -1 where a row has fewer finite values.
 
@@ -162,7 +166,7 @@ def top_k_rows(a: F32, k: int, maxima: F32 | None = None) -> tuple[I64, F32]:
         cand = np.argpartition(a, n - k, axis=1)[:, n - k :] if k < n else np.tile(np.arange(n), (m, 1))
     else:
         if maxima is None:
-            maxima = a[:, : groups * _CHUNK].reshape(m, _CHUNK, groups).max(axis=1)
+            maxima = _group_maxima(a, groups)
         best = np.argpartition(maxima, groups - k, axis=1)[:, groups - k :]
         cand = (best[:, :, None] + groups * np.arange(_CHUNK)[None, None, :]).reshape(m, k * _CHUNK)
         if groups * _CHUNK < n:

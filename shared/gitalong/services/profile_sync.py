@@ -21,7 +21,7 @@ Flow (see docs/profiles.md):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,6 +273,7 @@ def reconcile(
     their ``sync_error`` is missing.
     """
     from gitalong.adapters import firestore
+    from gitalong.services.analytics import chunks
 
     db = firestore.client()
     report = ReconcileReport()
@@ -309,7 +310,7 @@ def reconcile(
     for card in _after(db.collection("profiles").select([]), state.get("cards_after"), limit).stream():
         last_card = card.id
         cards_seen.append(card.id)
-    for ids in _chunks(cards_seen, 100):
+    for ids in chunks(cards_seen, 100):
         users = db.get_all([db.collection("users").document(i) for i in ids], field_paths=["display_name"])
         for orphan in sorted(set(ids) - {u.id for u in users if u.exists}):
             report.orphans += 1
@@ -335,11 +336,6 @@ def _after(query: Any, cursor: str | None, limit: int) -> Any:
     """``query`` in document-id order, after ``cursor`` (an id), at most ``limit`` documents."""
     ordered = query.order_by("__name__").limit(limit)
     return ordered.start_after({"__name__": cursor}) if cursor else ordered
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _repair(uid: str, report: ReconcileReport, publisher: Callable[[str, dict[str, Any]], Any]) -> None:
