@@ -35,7 +35,7 @@ def _sources() -> list[Path]:
     return sorted(
         p
         for p in package.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix in {".py", ".json", ".typed"}
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix in {".py", ".json", ".typed", ".txt"}
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gitalong import taxonomy
 from gitalong.contract.types import Role
+from gitalong.matching import ENCODER_ID
 
 PUBLIC_FIELDS = ("display_name", "bio", "city", "role", "skills", "tech_stack", "avatar_url")
 """The contract's public card: what any signed-in user may see."""
@@ -150,9 +151,12 @@ def build_card(profile: UserProfile) -> dict[str, Any]:
 
 
 def source_hash(card: dict[str, Any]) -> str:
-    """A stable digest of a built card (plus taxonomy and derivation versions)."""
+    """A stable digest of a built card (plus taxonomy, derivation and encoder versions).
+
+    A deploy that changes any of them changes every digest, so reconciliation and the
+    re-encode job see every older card as outdated."""
     payload = json.dumps(
-        {"card": card, "taxonomy": taxonomy.version(), "version": CARD_VERSION},
+        {"card": card, "taxonomy": taxonomy.version(), "version": CARD_VERSION, "encoder": ENCODER_ID},
         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]

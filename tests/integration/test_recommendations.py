@@ -16,13 +16,14 @@ def _id(tag: str) -> str:
 
 
 def seed(db: Any, uid: str, offer: str = "", need: str = "", skills: list[str] | None = None, **card: Any) -> str:
-    """Write a public card with its vectors, as the profile trigger does."""
+    """Write a public card with its vectors, as the profile trigger does (same encoder, same fields)."""
+    from google.cloud.firestore import SERVER_TIMESTAMP
     from google.cloud.firestore_v1.vector import Vector
 
-    from gitalong.matching.encode import profile_vectors
+    from gitalong.matching.encode import card_vectors
 
     skills = skills or []
-    vecs = profile_vectors(offer, need, skills)
+    vecs = card_vectors(offer, need, skills)
     db.collection("profiles").document(uid).set(
         {
             "display_name": card.pop("display_name", uid),
@@ -31,9 +32,9 @@ def seed(db: Any, uid: str, offer: str = "", need: str = "", skills: list[str] |
             "skills": skills,
             "skills_to_offer": offer,
             "services_needed": need,
-            "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+            "updated_at": SERVER_TIMESTAMP,
             **card,
-            **{k: Vector(v) for k, v in vecs.items()},
+            **{k: Vector(v) if isinstance(v, list) else v for k, v in vecs.items()},
         }
     )
     return uid

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from gitalong.matching.encode import profile_vectors
+from gitalong.matching.encode import card_vectors
 from gitalong.services.matching_store import vec
 from gitalong.services.recommendations import score_candidates
 from gitalong.services.recompute import shard_of
 
 
 def _card(offer: str, need: str) -> dict[str, object]:
-    return {"skills_to_offer": offer, "services_needed": need, **profile_vectors(offer, need, [])}
+    return {"skills_to_offer": offer, "services_needed": need, **card_vectors(offer, need, [])}
 
 
 def test_pool_is_ranked_by_the_harmonic_mean_of_both_directions() -> None:

@@ -115,6 +115,7 @@ class SearchProfilesRequest(Request):
 class SearchResult(Response):
     id: str
     score: float
+    reasons: list[str] = Field(default_factory=list, description="Why it matched, readable; never empty.")
     profile: PublicProfile
 
 

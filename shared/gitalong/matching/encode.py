@@ -1,52 +1,71 @@
-"""Write-time encoder: profile text and skills -> L2-normalized 384-d float vectors.
+"""A profile's three stored vectors, from its texts and skills (the stable write-time interface).
 
-The encoder is a *hashed feature random projection*: every feature of a text (word
-unigrams, word bigrams, in-word character trigrams, and concept/skill features from a
-small built-in lexicon plus the skill taxonomy when present) is mapped by a stable hash
-(BLAKE2b, independent of ``PYTHONHASHSEED``) to ``_TAPS`` signed positions of the
-384-d output. This is a sparse random projection of the (huge, implicit) feature space:
-inner products of the outputs approximate weighted feature overlap. It needs no model
-file, no network, and costs well under a millisecond per short text.
+- ``offer_vec``: the sentence encoder (:mod:`gitalong.matching.encoder`, MiniLM) over what
+  the person offers *and* the skills they list (see :func:`offer_text`): a person who wrote
+  no offer but lists Flutter and Dart still offers something.
+- ``need_vec``: the sentence encoder over what they need.
+- ``skills_vec``: a hashed projection of their canonical skills and the taxonomy's related
+  groups (BLAKE2b, process-independent): inner products count shared and related skills,
+  which is what ``similar_users`` means (docs/matching.md has the measurement behind it).
 
-Empty text (or no skills) encodes to the all-zeros vector: it has similarity 0 with
-everything, which is what "nothing to match on" should mean. Use DOT_PRODUCT (or
-EUCLIDEAN) distance with these vectors; COSINE is undefined for the zero vector.
+Each is 384 floats, L2-normalized, or all zeros when there is nothing to encode. Use
+DOT_PRODUCT (or EUCLIDEAN) distance: COSINE is undefined for the zero vector.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-import math
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from gitalong.matching import VECTOR_DIM
-from gitalong.matching.lexicon import concepts_for_tokens
+from gitalong import taxonomy
+from gitalong.matching import ENCODER_ID, VECTOR_DIM
+from gitalong.matching.encoder import encode_text, encode_texts
 
-__all__ = ["VECTOR_DIM", "encode_skills", "encode_text", "normalize_skill", "profile_vectors"]
+__all__ = [
+    "ENCODER_ID",
+    "VECTOR_DIM",
+    "card_vectors",
+    "encode_skills",
+    "encode_text",
+    "normalize_skill",
+    "offer_text",
+    "pack_pair",
+    "profile_vectors",
+    "profile_vectors_batch",
+    "unpack_pair",
+]
 
 _TAPS = 4
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#.\-]*")
-_MAX_CHARS = 10_000
-
-# Relative weights of the feature families (tuned on eval/run.py, see docs/matching.md).
-W_WORD = 1.0
-W_BIGRAM = 0.6
-W_CHAR = 0.25
-W_CONCEPT = 1.2
 W_SKILL = 1.5
 W_RELATED = 0.7
+MAX_OFFER_SKILLS = 30
+
+
+def offer_text(offer: str, skills: Sequence[str]) -> str:
+    """What the encoder reads for the offer side: the offer text, then the listed skills.
+
+    Chosen on the paraphrase evaluation (docs/matching.md): appending skills helps people
+    with little text and costs the rest nothing measurable.
+    """
+    listed = [s for s in skills if isinstance(s, str) and s.strip()][:MAX_OFFER_SKILLS]
+    offer = (offer or "").strip()
+    if not listed:
+        return offer
+    return f"{offer}\nSkills: {', '.join(listed)}" if offer else f"Skills: {', '.join(listed)}"
+
+
+def normalize_skill(skill: str) -> str:
+    """Canonical key of a skill: the taxonomy's canonical name, lower case."""
+    return taxonomy.canonicalize(skill).lower()
 
 
 @lru_cache(maxsize=200_000)
 def _taps(feature: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """The ``_TAPS`` (index, sign) pairs of one feature; stable across processes."""
-    digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
-    value = int.from_bytes(digest, "little")
+    value = int.from_bytes(hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest(), "little")
     idx: list[int] = []
     sign: list[float] = []
     for _ in range(_TAPS):
@@ -56,114 +75,71 @@ def _taps(feature: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
     return tuple(idx), tuple(sign)
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens (keeps ``c++``, ``c#``, ``node.js``; strips trailing dots)."""
-    return [t.rstrip(".-") for t in _TOKEN.findall(text[:_MAX_CHARS].lower()) if t.rstrip(".-")]
-
-
-def normalize_skill(skill: str) -> str:
-    """Canonical key of a skill: the taxonomy's canonical form when available, else lower-case."""
-    try:
-        from gitalong import taxonomy
-
-        canon = getattr(taxonomy, "canonicalize", None) or getattr(taxonomy, "normalize_skill", None)
-        if canon is not None:
-            value = canon(skill)
-            if isinstance(value, str) and value:
-                return value.lower()
-    except Exception:
-        pass
-    return " ".join(skill.lower().split())
-
-
-def _related(skill: str) -> list[str]:
-    """Related-skill group names from the taxonomy, if it exposes them."""
-    try:
-        from gitalong import taxonomy
-
-        fn = getattr(taxonomy, "related_groups", None) or getattr(taxonomy, "groups_for", None)
-        if fn is not None:
-            return [str(g).lower() for g in fn(skill)]
-    except Exception:
-        pass
-    return []
-
-
-def _accumulate(features: Iterable[tuple[str, float]]) -> np.ndarray:
+def encode_skills(skills: Iterable[str]) -> np.ndarray:
+    """One L2-normalized float32 vector for a list of skills (zeros when there are none)."""
     idx: list[int] = []
     wts: list[float] = []
-    for feature, weight in features:
-        fi, fs = _taps(feature)
-        idx.extend(fi)
-        wts.extend(s * weight for s in fs)
-    vec = (
-        np.bincount(np.asarray(idx, dtype=np.intp), weights=np.asarray(wts), minlength=VECTOR_DIM)
-        if idx
-        else np.zeros(VECTOR_DIM)
-    )
-    norm = float(np.linalg.norm(vec))
-    if norm < 1e-12:
-        return np.zeros(VECTOR_DIM, dtype=np.float32)
-    return (vec / norm).astype(np.float32)
-
-
-def _text_features(text: str) -> list[tuple[str, float]]:
-    tokens = tokenize(text)
-    if not tokens:
-        return []
-    counts: dict[str, float] = {}
-
-    def add(feature: str, weight: float) -> None:
-        counts[feature] = counts.get(feature, 0.0) + weight
-
-    for tok in tokens:
-        add("w:" + tok, W_WORD)
-        padded = f"<{tok}>"
-        if len(tok) > 3:
-            grams = [padded[i : i + 3] for i in range(len(padded) - 2)]
-            for g in grams:
-                add("c:" + g, W_CHAR / math.sqrt(len(grams)))
-    for a, b in itertools.pairwise(tokens):
-        add(f"b:{a} {b}", W_BIGRAM)
-    for concept in concepts_for_tokens(tokens):
-        add("k:" + concept, W_CONCEPT)
-    # sublinear term frequency: repeating a word does not dominate the vector
-    return [(f, math.copysign(1.0 + math.log(abs(w)), w) if abs(w) > 1 else w) for f, w in counts.items()]
-
-
-def _skill_features(skills: Iterable[str]) -> list[tuple[str, float]]:
-    out: list[tuple[str, float]] = []
     for skill in skills:
         if not isinstance(skill, str) or not skill.strip():
             continue
         key = normalize_skill(skill)
-        out.append(("s:" + key, W_SKILL))
-        for group in _related(key):
-            out.append(("g:" + group, W_RELATED))
-        for concept in concepts_for_tokens(tokenize(key)):
-            out.append(("k:" + concept, W_RELATED))
-    return out
+        features = [("s:" + key, W_SKILL)] + [("g:" + g.lower(), W_RELATED) for g in taxonomy.related_groups(key)]
+        for feature, weight in features:
+            fi, fs = _taps(feature)
+            idx.extend(fi)
+            wts.extend(s * weight for s in fs)
+    if not idx:
+        return np.zeros(VECTOR_DIM, dtype=np.float32)
+    vec = np.bincount(np.asarray(idx, dtype=np.intp), weights=np.asarray(wts), minlength=VECTOR_DIM)
+    norm = float(np.linalg.norm(vec))
+    return (vec / norm).astype(np.float32) if norm > 1e-12 else np.zeros(VECTOR_DIM, dtype=np.float32)
 
 
-def encode_text(text: str, skills: Iterable[str] = ()) -> np.ndarray:
-    """One L2-normalized float32 vector for ``text`` (plus optional skill features)."""
-    return _accumulate([*_text_features(text or ""), *_skill_features(skills)])
+def profile_vectors_batch(profiles: Sequence[tuple[str, str, list[str]]]) -> list[dict[str, list[float]]]:
+    """:func:`profile_vectors` of many ``(offer_text, need_text, skills)`` at once (batched encoding)."""
+    texts: list[str] = []
+    for offer, need, skills in profiles:
+        texts += [offer_text(offer, skills or []), need or ""]
+    encoded = encode_texts(texts)
+    return [
+        {
+            "offer_vec": encoded[2 * i].tolist(),
+            "need_vec": encoded[2 * i + 1].tolist(),
+            "skills_vec": encode_skills(skills or []).tolist(),
+        }
+        for i, (_, _, skills) in enumerate(profiles)
+    ]
 
 
-def encode_skills(skills: Iterable[str]) -> np.ndarray:
-    """One L2-normalized float32 vector for a list of skills (zeros when there are none)."""
-    return _accumulate(_skill_features(skills))
-
-
-def profile_vectors(offer_text: str, need_text: str, skills: list[str]) -> dict[str, list[float]]:
+def profile_vectors(offer: str, need: str, skills: list[str]) -> dict[str, list[float]]:
     """The three stored vectors of a profile: ``offer_vec``, ``need_vec``, ``skills_vec``.
 
     Each is ``VECTOR_DIM`` Python floats, L2-normalized, or all zeros when its input is
-    empty. Deterministic (same input, same output, in any process) and network-free.
+    empty. Deterministic and network-free.
     """
-    skills = [s for s in (skills or []) if isinstance(s, str)]
-    return {
-        "offer_vec": encode_text(offer_text or "").tolist(),
-        "need_vec": encode_text(need_text or "").tolist(),
-        "skills_vec": encode_skills(skills).tolist(),
-    }
+    return profile_vectors_batch([(offer or "", need or "", [s for s in (skills or []) if isinstance(s, str)])])[0]
+
+
+def pack_pair(offer: Sequence[float], need: Sequence[float]) -> bytes:
+    """``offer_vec`` and ``need_vec`` as 768 little-endian float16 (1,536 bytes): the card's ``rerank``.
+
+    Candidate reads fetch this instead of the two ``Vector`` fields (768 doubles to decode
+    per card); float16 keeps similarities to about 1e-3, far below what separates ranks.
+    """
+    return np.concatenate([np.asarray(offer, "<f4"), np.asarray(need, "<f4")]).astype("<f2").tobytes()
+
+
+def unpack_pair(blob: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """The two float32 vectors of :func:`pack_pair` (None when ``blob`` is not one)."""
+    if not isinstance(blob, bytes | bytearray) or len(blob) != 4 * VECTOR_DIM:
+        return None
+    both = np.frombuffer(bytes(blob), dtype="<f2").astype(np.float32)
+    if not np.isfinite(both).all():
+        return None
+    return both[:VECTOR_DIM], both[VECTOR_DIM:]
+
+
+def card_vectors(offer: str, need: str, skills: list[str]) -> dict[str, object]:
+    """What a card stores about its vectors: the three vectors (lists), ``rerank`` and ``encoder``."""
+    vectors = profile_vectors(offer, need, skills)
+    return {**vectors, "rerank": pack_pair(vectors["offer_vec"], vectors["need_vec"]), "encoder": ENCODER_ID}

@@ -1,12 +1,23 @@
-"""Reasons a person can read: why this candidate was recommended."""
+"""Reasons a person can read: why this candidate was recommended.
+
+A skill counts as *mentioned* by a text when the text names it under any spelling the
+taxonomy knows (``"js"``, ``"JavaScript"``, ``"node js"`` meet). Where nothing is named but
+the encoder found the texts close, the reason says so in general words, or names the
+candidate's listed skills when their offer is only their skills.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitalong.matching.encode import normalize_skill, tokenize
-from gitalong.matching.lexicon import concepts_for_tokens
+from gitalong import taxonomy
+
+CLOSE = 0.3
+"""A similarity (MiniLM, unit vectors) above which two texts are about the same thing."""
+
+_WORD = re.compile(r"[\w+#.\-]+", re.UNICODE)
 
 
 def _skills(profile: Mapping[str, Any]) -> list[str]:
@@ -14,25 +25,26 @@ def _skills(profile: Mapping[str, Any]) -> list[str]:
     for field in ("skills", "tech_stack"):
         for s in profile.get(field) or []:
             if isinstance(s, str) and s.strip():
-                seen.setdefault(normalize_skill(s), s.strip())
+                seen.setdefault(taxonomy.key(taxonomy.canonicalize(s)), s.strip())
     return list(seen.values())
 
 
-def _mentioned(skills: Iterable[str], text: str) -> list[str]:
-    """Skills named in ``text`` (all their words), else sharing a concept with it."""
-    tokens = tokenize(text or "")
-    if not tokens:
-        return []
-    words = set(tokens)
-    concepts = set(concepts_for_tokens(tokens))
-    direct, related = [], []
-    for skill in skills:
-        st = tokenize(skill)
-        if st and all(t in words for t in st):
-            direct.append(skill)
-        elif concepts & set(concepts_for_tokens(st)):
-            related.append(skill)
-    return direct or related
+def _named(text: str) -> set[str]:
+    """Taxonomy keys of every 1-3 word phrase of ``text`` (plus the phrase itself, for unknown skills)."""
+    words = [w.strip(".-") for w in _WORD.findall(text.lower())]
+    words = [w for w in words if w]
+    out: set[str] = set()
+    for n in (1, 2, 3):
+        for i in range(len(words) - n + 1):
+            phrase = " ".join(words[i : i + n])
+            out.add(taxonomy.key(taxonomy.canonicalize(phrase)))
+    return out
+
+
+def mentioned(skills: Iterable[str], text: str) -> list[str]:
+    """The ``skills`` that ``text`` names (any spelling the taxonomy knows), in order."""
+    names = _named(text or "")
+    return [s for s in skills if taxonomy.key(taxonomy.canonicalize(s)) in names]
 
 
 def _listing(items: list[str], n: int = 3) -> str:
@@ -45,15 +57,17 @@ def reciprocal_reasons(
     """Up to three short sentences; never empty."""
     out: list[str] = []
     theirs, mine = _skills(candidate), _skills(viewer)
-    offers = _mentioned(theirs, str(viewer.get("services_needed") or ""))
+    offers = mentioned(theirs, str(viewer.get("services_needed") or ""))
     if offers:
         out.append(f"offers {_listing(offers, 2)}, which you need")
-    elif offer_score >= 0.2:
+    elif offer_score >= CLOSE and theirs and not str(candidate.get("skills_to_offer") or "").strip():
+        out.append(f"knows {_listing(theirs, 2)}, which fits what you need")
+    elif offer_score >= CLOSE:
         out.append("what they offer fits what you need")
-    needs = _mentioned(mine, str(candidate.get("services_needed") or ""))
+    needs = mentioned(mine, str(candidate.get("services_needed") or ""))
     if needs:
         out.append(f"needs {_listing(needs, 2)}, which you offer")
-    elif need_score >= 0.2:
+    elif need_score >= CLOSE:
         out.append("they need what you offer")
     shared = shared_skills(viewer, candidate)
     if shared:
@@ -63,7 +77,16 @@ def reciprocal_reasons(
     return out[:3] or ["close match on skills and interests"]
 
 
+def search_reasons(query: str, candidate: Mapping[str, Any], viewer: Mapping[str, Any]) -> list[str]:
+    """Why a search result matched: the skills of theirs the query names, else meaning; never empty."""
+    named = mentioned(_skills(candidate), query)
+    out = [f"knows {_listing(named, 3)}"] if named else ["what they wrote is close to your search"]
+    if viewer.get("city") and viewer.get("city") == candidate.get("city"):
+        out.append(f"also in {viewer['city']}")
+    return out
+
+
 def shared_skills(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """Skills both profiles list (b's spelling), in b's order."""
-    mine = {normalize_skill(s) for s in _skills(a)}
-    return [s for s in _skills(b) if normalize_skill(s) in mine]
+    mine = {taxonomy.key(taxonomy.canonicalize(s)) for s in _skills(a)}
+    return [s for s in _skills(b) if taxonomy.key(taxonomy.canonicalize(s)) in mine]

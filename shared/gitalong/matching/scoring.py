@@ -45,3 +45,20 @@ def reciprocal(my_offer: F32, my_need: F32, their_offer: F32, their_need: F32) -
     offer_score = (their_offer @ my_need).astype(np.float32)
     need_score = (their_need @ my_offer).astype(np.float32)
     return harmonic(offer_score, need_score), offer_score, need_score
+
+
+def reciprocal_with_fallback(
+    my_offer: F32, my_need: F32, their_offers: F32, their_needs: F32
+) -> tuple[F32, F32, F32]:
+    """:func:`reciprocal`, except that a viewer with only one side is ranked by that side alone.
+
+    Someone who wrote only what they need (or only lists skills to offer) still gets a
+    ranking: by how well the others meet it (or need it). Both sides empty: all zeros.
+    """
+    offer_score = (their_offers @ my_need).astype(np.float32)
+    need_score = (their_needs @ my_offer).astype(np.float32)
+    if not my_need.any():
+        return np.maximum(need_score, 0).astype(np.float32), offer_score, need_score
+    if not my_offer.any():
+        return np.maximum(offer_score, 0).astype(np.float32), offer_score, need_score
+    return harmonic(offer_score, need_score), offer_score, need_score

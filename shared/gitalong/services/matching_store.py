@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from gitalong.matching import VECTOR_DIM
+from gitalong.matching import ENCODER_ID, VECTOR_DIM
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,12 @@ BLOCKS = "blocks"
 PROJECTS = "projects"
 JOBS = "jobs"
 VECTOR_FIELDS = ("offer_vec", "need_vec", "skills_vec")
+TEXT_VECTORS = ("offer_vec", "need_vec")
+CANDIDATE_FIELDS = [
+    "display_name", "bio", "city", "role", "skills", "tech_stack", "avatar_url", "skills_to_offer",
+    "services_needed", "deleted", "encoder", "rerank", "updated_at",
+]
+"""What a candidate read fetches: the public card, what reasons read, and the compact vectors."""
 F32 = npt.NDArray[np.float32]
 _IN_CHUNK = 30
 
@@ -30,8 +37,22 @@ def now() -> datetime:
 
 
 def vec(doc: dict[str, Any] | None, field: str) -> F32:
-    """A stored vector as float32 (zeros when missing or malformed)."""
-    value = (doc or {}).get(field)
+    """A stored vector as float32; zeros when missing, malformed, or of another encoder.
+
+    ``offer_vec``/``need_vec`` come from the ``Vector`` field when the read fetched it, else
+    from the compact ``rerank`` copy (see :data:`CANDIDATE_FIELDS`). A text vector is used
+    only when the card's ``encoder`` is the one this code encodes queries with: two
+    encoders' vectors are never compared (cards of an old one wait for the re-encode job).
+    """
+    doc = doc or {}
+    if field in TEXT_VECTORS and doc.get("encoder") != ENCODER_ID:
+        return np.zeros(VECTOR_DIM, dtype=np.float32)
+    value = doc.get(field)
+    if value is None and field in TEXT_VECTORS and "rerank" in doc:
+        from gitalong.matching.encode import unpack_pair
+
+        pair = unpack_pair(doc["rerank"])
+        return pair[TEXT_VECTORS.index(field)] if pair is not None else np.zeros(VECTOR_DIM, dtype=np.float32)
     try:
         arr = np.asarray(list(value), dtype=np.float32) if value is not None else None
     except (TypeError, ValueError):
@@ -69,6 +90,30 @@ def get_profiles(db: Any, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def candidate_cards(db: Any, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Live cards by id, read with only :data:`CANDIDATE_FIELDS` (missing or deleted ones left out)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    refs = [db.collection(PROFILES).document(i) for i in ids]
+    out = {}
+    for snap in db.get_all(refs, field_paths=CANDIDATE_FIELDS):
+        data = snap.to_dict() if snap.exists else None
+        if data is not None and live(data):
+            out[snap.id] = data
+    return out
+
+
+def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent reads at once (each is a round trip; the client is thread-safe); results in order.
+
+    Threads of its own per call (≈ 0.1 ms each), so nested calls can never wait on each other.
+    """
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="reads") as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [f.result() for f in futures]
+
+
 def swiped_ids(db: Any, uids: list[str]) -> dict[str, set[str]]:
     """Targets each of ``uids`` has swiped (any direction, users and projects)."""
     out: dict[str, set[str]] = {u: set() for u in uids}
@@ -97,8 +142,9 @@ def blocked_ids(db: Any, uids: list[str]) -> dict[str, set[str]]:
 
 
 def exclusions_for(db: Any, uid: str) -> tuple[set[str], set[str]]:
-    """``(swiped, blocked)`` ids for one user."""
-    return swiped_ids(db, [uid])[uid], blocked_ids(db, [uid])[uid]
+    """``(swiped, blocked)`` ids for one user (their three queries run at once)."""
+    swiped, blocked = in_parallel(lambda: swiped_ids(db, [uid])[uid], lambda: blocked_ids(db, [uid])[uid])
+    return swiped, blocked
 
 
 def nearest(db: Any, field: str, query: F32, limit: int, city: str | None = None) -> list[tuple[str, dict[str, Any]]]:

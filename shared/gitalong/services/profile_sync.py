@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitalong.profiles import build_card, relevant, source_hash, validate, vector_skills
+from gitalong.profiles import UserProfile, build_card, relevant, source_hash, validate, vector_skills
 from gitalong.services import ledger
 
 logger = logging.getLogger(__name__)
@@ -76,13 +76,25 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _vectors(card: dict[str, Any]) -> dict[str, Any]:
-    """``offer_vec``, ``need_vec``, ``skills_vec`` as Firestore vectors (matching's encoder)."""
+    """``offer_vec``, ``need_vec``, ``skills_vec`` as Firestore vectors, plus ``rerank`` and ``encoder``."""
     from google.cloud.firestore_v1.vector import Vector
 
-    from gitalong.matching.encode import profile_vectors
+    from gitalong.matching.encode import card_vectors
 
-    raw = profile_vectors(card.get("skills_to_offer", ""), card.get("services_needed", ""), vector_skills(card))
-    return {name: Vector(values) for name, values in raw.items()}
+    raw = card_vectors(card.get("skills_to_offer", ""), card.get("services_needed", ""), vector_skills(card))
+    return {name: Vector(value) if isinstance(value, list) else value for name, value in raw.items()}
+
+
+def card_document(profile: UserProfile, github: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every derived field sync writes to ``profiles/{uid}`` for ``profile`` (no timestamps).
+
+    The one derivation of a card: the trigger, reconciliation, the re-encode job and the
+    benchmarks' seeding all write exactly this.
+    """
+    card = build_card(profile)
+    digest = source_hash(card)
+    card["github"] = github
+    return {**card, **_vectors(card), "source_hash": digest, "deleted": False}
 
 
 def _sync_error(errors: list[dict[str, str]]) -> dict[str, Any]:
@@ -125,22 +137,17 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
         old = card_snap.to_dict() if card_snap.exists else None
         if old and old.get("source_update_time") and old["source_update_time"] > user.update_time:
             return Outcome("stale")
-        card = build_card(profile)
-        digest = source_hash(card)
+        digest = source_hash(build_card(profile))
         has_error = "sync_error" in data
         if old is not None and old.get("source_hash") == digest:
             if has_error:
                 tx.update(user_ref, {"sync_error": gfs.DELETE_FIELD})
             return Outcome("unchanged")
         github, github_action = _github_field(old, profile.github_username)
-        card["github"] = github
         write = {
-            **card,
-            **_vectors(card),
-            "source_hash": digest,
+            **card_document(profile, github),
             "source_update_time": user.update_time,
             "updated_at": gfs.SERVER_TIMESTAMP,
-            "deleted": False,
         }
         if old is None or "created_at" not in old:  # media may have made the doc (avatar_url) first
             write["created_at"] = gfs.SERVER_TIMESTAMP

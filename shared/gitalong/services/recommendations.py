@@ -10,9 +10,9 @@ import numpy as np
 
 from gitalong.adapters import firestore
 from gitalong.matching.diversity import mmr
-from gitalong.matching.encode import encode_skills, encode_text
+from gitalong.matching.encode import encode_skills, encode_texts
 from gitalong.matching.reasons import reciprocal_reasons
-from gitalong.matching.scoring import harmonic
+from gitalong.matching.scoring import reciprocal_with_fallback
 from gitalong.profiles import public_card
 from gitalong.services import matching_store as store
 
@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 
 FRESH_FOR = timedelta(hours=24)
 PRECOMPUTE_K = 50
-LIVE_POOL = 200
 COLD_START_REASON = "new here: add what you offer and need for personal matches"
 
 
@@ -40,14 +39,7 @@ def score_candidates(
     ids = list(pool)
     offers = np.stack([store.vec(pool[i], "offer_vec") for i in ids])
     needs = np.stack([store.vec(pool[i], "need_vec") for i in ids])
-    offer_score = offers @ my_need
-    need_score = needs @ my_offer
-    if store.is_zero(my_need):
-        score = np.maximum(need_score, 0)
-    elif store.is_zero(my_offer):
-        score = np.maximum(offer_score, 0)
-    else:
-        score = harmonic(offer_score, need_score)
+    score, offer_score, need_score = reciprocal_with_fallback(my_offer, my_need, offers, needs)
     order = np.argsort(-score, kind="stable")
     return [
         {
@@ -60,39 +52,36 @@ def score_candidates(
     ]
 
 
-def live_pool(db: Any, my_offer: np.ndarray, my_need: np.ndarray, size: int = LIVE_POOL) -> dict[str, dict[str, Any]]:
-    """Candidates from Firestore's vector search, both directions: who offers what I need, who needs what I offer."""
-    pool: dict[str, dict[str, Any]] = {}
-    for cid, data in store.nearest(db, "offer_vec", my_need, size):
-        pool[cid] = data
-    for cid, data in store.nearest(db, "need_vec", my_offer, size):
-        pool.setdefault(cid, data)
-    return pool
-
-
 def rank_live(
     db: Any, uid: str, me: dict[str, Any], excluded: set[str], k: int, diversify: bool = True
 ) -> list[dict[str, Any]]:
-    """Live top-``k`` items ``{id, score, reasons, offer_score, need_score, _doc}`` for ``uid``."""
+    """Live top-``k`` items ``{id, score, reasons, offer_score, need_score, _doc}`` for ``uid``.
+
+    Everyone in the candidate index is scored (exact, no pool); the best ``3k`` live cards are
+    fetched, diversified by MMR and given reasons.
+    """
+    from gitalong.services import candidate_index
+
     my_offer, my_need = store.vec(me, "offer_vec"), store.vec(me, "need_vec")
-    pool = {
-        c: d
-        for c, d in live_pool(db, my_offer, my_need, max(LIVE_POOL, 3 * k)).items()
-        if c != uid and c not in excluded
-    }
-    scored = [s for s in score_candidates(me, my_offer, my_need, pool) if s["score"] > 0]
-    head = scored[: 3 * k]
+    hits = candidate_index.get(db).reciprocal(my_offer, my_need, 3 * k + 5, excluded | {uid})
+    hits = [h for h in hits if h[1] > 0]
+    cards = store.candidate_cards(db, [h[0] for h in hits])
+    head = [
+        {"id": cid, "score": score, "offer_score": a, "need_score": b}
+        for cid, score, a, b in hits
+        if cid in cards
+    ][: 3 * k]
     if diversify and len(head) > k:
         vecs = np.stack(
             [
-                np.concatenate([store.vec(pool[s["id"]], "offer_vec"), store.vec(pool[s["id"]], "need_vec")])
+                np.concatenate([store.vec(cards[s["id"]], "offer_vec"), store.vec(cards[s["id"]], "need_vec")])
                 for s in head
             ]
         ) / np.sqrt(2)
         head = [head[i] for i in mmr([s["score"] for s in head], vecs, k)]
     out = []
     for s in head[:k]:
-        doc = pool[s["id"]]
+        doc = cards[s["id"]]
         out.append({**s, "reasons": reciprocal_reasons(me, doc, s["offer_score"], s["need_score"]), "_doc": doc})
     return out
 
@@ -138,18 +127,20 @@ def get_recommendations(uid: str, request: Any) -> dict[str, Any]:
     if request.target_type == "project":
         return project_recommendations(db, uid, request)
     at = store.now()
-    me = store.get_profile(db, uid)
-    swiped, blocked = store.exclusions_for(db, uid)
+    me, (swiped, blocked), rec_snap = store.in_parallel(
+        lambda: store.get_profile(db, uid),
+        lambda: store.exclusions_for(db, uid),
+        lambda: db.collection(store.RECOMMENDATIONS).document(uid).get(),
+    )
     excluded = swiped | blocked | set(request.exclude_ids) | {uid}
     limit = request.limit
-    rec_snap = db.collection(store.RECOMMENDATIONS).document(uid).get()
     rec = rec_snap.to_dict() if rec_snap.exists else None
     source, generated_at = "live", at
     items: list[dict[str, Any]] = []
     if rec and _fresh(rec, me, at):
         source, generated_at = "precomputed", rec["generated_at"]
         kept = [it for it in rec.get("items", []) if isinstance(it, dict) and it.get("id") not in excluded]
-        cards = store.get_profiles(db, [it["id"] for it in kept[: limit * 2]])
+        cards = store.candidate_cards(db, [it["id"] for it in kept[: limit * 2]])
         items = [{**it, "_doc": cards[it["id"]]} for it in kept if it["id"] in cards][:limit]
     if len(items) < limit:
         have = {it["id"] for it in items}
@@ -178,6 +169,29 @@ def get_recommendations(uid: str, request: Any) -> dict[str, Any]:
     }
 
 
+def project_text(project: dict[str, Any]) -> str:
+    """What the encoder reads of a project: title, description and the skills it needs."""
+    needed = [s for s in project.get("skills_needed") or [] if isinstance(s, str)]
+    text = f"{project.get('title', '')}. {project.get('description', '')}"
+    return f"{text}\nSkills needed: {', '.join(needed)}" if needed else text
+
+
+_project_cache: dict[str, np.ndarray] = {}
+
+
+def _project_vectors(texts: list[str]) -> list[np.ndarray]:
+    """Encoded project texts; a per-process cache keeps a repeated call from re-encoding them.
+
+    Projects carry no stored vectors yet (docs/matching.md, known limits).
+    """
+    missing = list(dict.fromkeys(t for t in texts if t not in _project_cache))
+    if missing:
+        if len(_project_cache) > 20_000:
+            _project_cache.clear()
+        _project_cache.update(zip(missing, encode_texts(missing), strict=True))
+    return [_project_cache[t] for t in texts]
+
+
 def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
     """Projects whose needed skills match what the caller offers."""
     at = store.now()
@@ -187,13 +201,16 @@ def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
     my_offer = store.vec(me, "offer_vec")
     my_skills = store.vec(me, "skills_vec")
     scored = []
-    for snap in db.collection(store.PROJECTS).limit(500).stream():
-        p = snap.to_dict() or {}
-        if snap.id in excluded or p.get("owner_id") == uid or p.get("deleted"):
-            continue
+    projects = [
+        (snap.id, p)
+        for snap in db.collection(store.PROJECTS).limit(500).stream()
+        if snap.id not in excluded and (p := snap.to_dict() or {}).get("owner_id") != uid and not p.get("deleted")
+    ]
+    texts = [project_text(p) for _, p in projects]
+    text_vectors = _project_vectors(texts)
+    for (pid, p), text_vec in zip(projects, text_vectors, strict=True):
         needed = [s for s in p.get("skills_needed") or [] if isinstance(s, str)]
-        text = f"{p.get('title', '')}. {p.get('description', '')}"
-        text_score = float(encode_text(text, needed) @ my_offer)
+        text_score = float(text_vec @ my_offer)
         skill_score = float(encode_skills(needed) @ my_skills)
         score = max(0.0, 0.5 * text_score + 0.5 * skill_score)
         mine = {s.lower() for s in (me.get("skills") or []) if isinstance(s, str)}
@@ -201,7 +218,7 @@ def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
         reasons = [f"needs {', '.join(hits[:3])}, which you offer"] if hits else []
         if not reasons:
             reasons = ["fits what you offer"] if score > 0.2 else ["open project looking for help"]
-        scored.append((score, snap.id, reasons, p))
+        scored.append((score, pid, reasons, p))
     scored.sort(key=lambda x: (-x[0], x[1]))
     card_fields = ("title", "description", "owner_id", "skills_needed")
     return {
@@ -221,28 +238,34 @@ def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
 
 def find_reciprocal_matches(uid: str, request: Any) -> dict[str, Any]:
     """The ``find_reciprocal_matches`` callable: two-sided matches for given (or the caller's) texts."""
+    from gitalong.services import candidate_index
+
     db = firestore.client()
-    me = store.get_profile(db, uid) or {}
-    my_offer = encode_text(request.offer_text) if request.offer_text is not None else store.vec(me, "offer_vec")
-    my_need = encode_text(request.need_text) if request.need_text is not None else store.vec(me, "need_vec")
+    me, (swiped, blocked) = store.in_parallel(
+        lambda: store.get_profile(db, uid) or {}, lambda: store.exclusions_for(db, uid)
+    )
+    texts = [t for t in (request.offer_text, request.need_text) if t is not None]
+    encoded = iter(encode_texts(texts)) if texts else iter(())
+    my_offer = next(encoded) if request.offer_text is not None else store.vec(me, "offer_vec")
+    my_need = next(encoded) if request.need_text is not None else store.vec(me, "need_vec")
     if store.is_zero(my_offer) or store.is_zero(my_need):
         logger.info("find_reciprocal_matches %s: nothing to match on (offer or need empty)", uid)
         return {"matches": []}
-    swiped, blocked = store.exclusions_for(db, uid)
-    excluded = swiped | blocked | {uid}
-    pool = {c: d for c, d in live_pool(db, my_offer, my_need).items() if c not in excluded}
-    scored = [s for s in score_candidates(me, my_offer, my_need, pool) if s["score"] > 0][: request.limit]
+    hits = candidate_index.get(db).reciprocal(my_offer, my_need, request.limit + 5, swiped | blocked | {uid})
+    hits = [h for h in hits if h[1] > 0]
+    cards = store.candidate_cards(db, [h[0] for h in hits])
     return {
         "matches": [
             {
-                "id": s["id"],
-                "score": round(s["score"], 6),
-                "offer_score": round(s["offer_score"], 6),
-                "need_score": round(s["need_score"], 6),
-                "profile": _card(pool[s["id"]]),
+                "id": cid,
+                "score": round(score, 6),
+                "offer_score": round(a, 6),
+                "need_score": round(b, 6),
+                "profile": _card(cards[cid]),
             }
-            for s in scored
-        ]
+            for cid, score, a, b in hits
+            if cid in cards
+        ][: request.limit]
     }
 
 

@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 USERS_PER_SHARD = 2000
 MAX_SHARDS = 64
 _BATCH = 400
-_FIELDS = ["offer_vec", "need_vec", "skills", "tech_stack", "services_needed", "city", "updated_at", "deleted"]
+_FIELDS = [
+    "rerank", "encoder", "skills", "tech_stack", "skills_to_offer", "services_needed", "city", "updated_at", "deleted",
+]
 
 
 def shard_of(uid: str, shards: int) -> int:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
-
 from gitalong.adapters import firestore
 from gitalong.errors import InvalidArgument
-from gitalong.matching.encode import encode_text
-from gitalong.matching.reasons import shared_skills
+from gitalong.matching.encoder import encode_text, has_words
+from gitalong.matching.reasons import search_reasons, shared_skills
 from gitalong.profiles import public_card
 from gitalong.services import matching_store as store
 
@@ -18,51 +16,62 @@ logger = logging.getLogger(__name__)
 
 MIN_SCORE = 0.05
 FIELDS = {"offers": ("offer_vec",), "needs": ("need_vec",), "all": ("offer_vec", "need_vec")}
+"""What each ``mode`` searches. ``offer_vec`` covers what people wrote they offer *and* the skills
+they list, so a skills-only person is found by what their skills mean."""
 
 
 def search_profiles(uid: str, request: Any) -> dict[str, Any]:
-    """The ``search_profiles`` callable: query text -> vector -> nearest offers/needs (by ``mode``)."""
+    """The ``search_profiles`` callable: query text -> vector -> best offers/needs (by ``mode``)."""
+    from gitalong.services import candidate_index
+
     query = " ".join(request.query.split())
     if not query:
         raise InvalidArgument("the query is empty", [{"field": "query", "message": "must contain text"}])
-    qvec = encode_text(query)
-    if store.is_zero(qvec):
-        raise InvalidArgument("the query has no searchable words", [{"field": "query", "message": "no words"}])
+    if not has_words(query):
+        raise InvalidArgument(
+            "the query has no searchable words", [{"field": "query", "message": "needs a letter or a digit"}]
+        )
     db = firestore.client()
-    _, blocked = store.exclusions_for(db, uid)
-    best: dict[str, tuple[float, dict[str, Any]]] = {}
-    pool = max(50, 3 * request.limit)
-    for field in FIELDS[request.mode]:
-        for cid, doc in store.nearest(db, field, qvec, pool, city=request.city):
-            if cid == uid or cid in blocked:
-                continue
-            score = float(store.vec(doc, field) @ qvec)
-            if score >= MIN_SCORE and score > best.get(cid, (-1.0, {}))[0]:
-                best[cid] = (score, doc)
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[: request.limit]
+    qvec, (_, blocked), index = store.in_parallel(
+        lambda: encode_text(query), lambda: store.exclusions_for(db, uid), lambda: candidate_index.get(db)
+    )
+    hits = index.nearest(qvec, FIELDS[request.mode], request.limit + 5, blocked | {uid}, city=request.city)
+    hits = [(cid, score) for cid, score in hits if score >= MIN_SCORE]
+    cards = store.candidate_cards(db, [cid for cid, _ in hits])
+    me = store.get_profile(db, uid) if hits else None
+    ranked = [(cid, score) for cid, score in hits if cid in cards][: request.limit]
     logger.info("search_profiles %s: %r (%s) -> %d results", uid, query[:80], request.mode, len(ranked))
     return {
-        "results": [{"id": cid, "score": round(score, 6), "profile": public_card(doc)} for cid, (score, doc) in ranked]
+        "results": [
+            {
+                "id": cid,
+                "score": round(score, 6),
+                "reasons": search_reasons(query, cards[cid], me or {}),
+                "profile": public_card(cards[cid]),
+            }
+            for cid, score in ranked
+        ]
     }
 
 
 def similar_users(uid: str, request: Any) -> dict[str, Any]:
     """The ``similar_users`` callable: nearest ``skills_vec``, with the skills both list."""
+    from gitalong.services import candidate_index
+
     db = firestore.client()
-    me = store.get_profile(db, uid) or {}
+    me, (_, blocked), index = store.in_parallel(
+        lambda: store.get_profile(db, uid) or {}, lambda: store.exclusions_for(db, uid), lambda: candidate_index.get(db)
+    )
     mine = store.vec(me, "skills_vec")
     if store.is_zero(mine):
         logger.info("similar_users %s: no skills yet, empty answer", uid)
         return {"similar_users": []}
-    _, blocked = store.exclusions_for(db, uid)
-    out = []
-    for cid, doc in store.nearest(db, "skills_vec", mine, request.limit + len(blocked) + 1):
-        if cid == uid or cid in blocked:
-            continue
-        score = float(np.dot(store.vec(doc, "skills_vec"), mine))
-        if score <= 0:
-            continue
-        out.append(
-            {"id": cid, "score": round(score, 6), "shared_skills": shared_skills(me, doc), "profile": public_card(doc)}
-        )
+    hits = [(c, s) for c, s in index.nearest(mine, ("skills_vec",), request.limit + 5, blocked | {uid}) if s > 0]
+    cards = store.candidate_cards(db, [cid for cid, _ in hits])
+    out = [
+        {"id": cid, "score": round(score, 6), "shared_skills": shared_skills(me, cards[cid]),
+         "profile": public_card(cards[cid])}
+        for cid, score in hits
+        if cid in cards
+    ]
     return {"similar_users": out[: request.limit]}
