@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from firebase_functions import https_fn, pubsub_fn, scheduler_fn
+from firebase_functions import https_fn, options, pubsub_fn, scheduler_fn
 
 from _edge import pubsub_payload, run_callable
 
 logger = logging.getLogger("gitalong")
 
 
-@https_fn.on_call(memory=512)
+@https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def get_recommendations(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """People (or projects) for the caller: precomputed when fresh, else live."""
     from gitalong.services import recommendations
@@ -20,7 +20,7 @@ def get_recommendations(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return run_callable("get_recommendations", req, recommendations.get_recommendations)
 
 
-@https_fn.on_call(memory=512)
+@https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def find_reciprocal_matches(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Two-sided matches for the caller's (or given) offer and need texts."""
     from gitalong.services import recommendations
@@ -28,7 +28,7 @@ def find_reciprocal_matches(req: https_fn.CallableRequest[Any]) -> dict[str, Any
     return run_callable("find_reciprocal_matches", req, recommendations.find_reciprocal_matches)
 
 
-@https_fn.on_call(memory=512)
+@https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def search_profiles(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Search people by meaning of what they offer and/or need."""
     from gitalong.services import search
@@ -36,7 +36,7 @@ def search_profiles(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     return run_callable("search_profiles", req, search.search_profiles)
 
 
-@https_fn.on_call(memory=512)
+@https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def similar_users(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """People whose skills are closest to the caller's."""
     from gitalong.services import search
@@ -69,7 +69,7 @@ def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[A
     recompute.run_shard(shard, shards, run_id)
 
 
-@pubsub_fn.on_message_published(topic="profile-updated", retry=True, memory=512)
+@pubsub_fn.on_message_published(topic="profile-updated", retry=True, memory=options.MemoryOption.GB_1)
 def refresh_recommendations(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Recompute one user's recommendations right after their profile changed."""
     from gitalong.services import recommendations

@@ -31,7 +31,11 @@ class VocabularyError(RuntimeError):
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, int]:
     """Token -> id, from ``gitalong/data/minilm-vocab.txt`` (checked against :data:`VOCAB_SHA256`)."""
-    data = resources.files("gitalong").joinpath("data", VOCAB_FILE).read_bytes()
+    return parse_vocabulary(resources.files("gitalong").joinpath("data", VOCAB_FILE).read_bytes())
+
+
+def parse_vocabulary(data: bytes) -> dict[str, int]:
+    """Token -> id of a ``vocab.txt`` (one token a line); refuses any file but the pinned one."""
     digest = hashlib.sha256(data).hexdigest()
     if digest != VOCAB_SHA256:
         raise VocabularyError(f"{VOCAB_FILE}: sha256 {digest}, expected {VOCAB_SHA256}")
