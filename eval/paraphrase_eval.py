@@ -12,8 +12,9 @@ is a candidate; the planted partner is the one right answer. hit@k = share of vi
 partner is in the top k; MRR = mean of 1/rank. Methods, all on the same people in one run:
 
 - ``engine``: what the product serves: :func:`gitalong.matching.encode.profile_vectors_batch`
-  (MiniLM, skills appended to the offer) and :func:`~gitalong.matching.scoring.reciprocal_with_fallback`;
-- ``engine, no skills in offer`` and ``engine, skills only when no offer``: the blend choices;
+  (MiniLM; listed skills stand in for a missing offer) and
+  :func:`~gitalong.matching.scoring.reciprocal_with_fallback`;
+- ``engine, no skills in offer`` and ``engine, skills always appended``: the other blends;
 - ``engine + CSLS``: the hubness correction MODEL-NOTES measured (k = 10), for comparison;
 - ``one-sided``: sim(their offer, my need) only, same encoder;
 - ``hashed (old encoder)``: the encoder that shipped before, reciprocal, same scoring;
@@ -63,15 +64,17 @@ def _skills(p: Person) -> list[str]:
     return taxonomy.normalize_skills([*(p.get("skills") or []), *(p.get("tech_stack") or [])])
 
 
-def engine_vectors(people: list[Person], skills_in_offer: str = "always") -> Vectors:
+def engine_vectors(people: list[Person], skills_in_offer: str = "when_empty") -> Vectors:
     """Offer and need matrices as the product writes them (``skills_in_offer`` varies the blend)."""
     from gitalong.matching import encode
 
     rows = []
     for p in people:
         skills = _skills(p)
-        offer = p.get("skills_to_offer") or ""
-        if skills_in_offer == "never" or (skills_in_offer == "when_empty" and offer.strip()):
+        offer = (p.get("skills_to_offer") or "").strip()
+        if skills_in_offer == "always" and offer and skills:  # composed here; the product does "when_empty"
+            offer, skills = f"{offer}\nSkills: {', '.join(skills)}", []
+        elif skills_in_offer == "never":
             skills = []
         rows.append((offer, p.get("services_needed") or "", skills))
     vectors = encode.profile_vectors_batch(rows)
@@ -149,7 +152,7 @@ def evaluate(path: Path = DATA) -> dict[str, dict[str, dict[str, float]]]:
     methods: dict[str, Callable[[], np.ndarray]] = {
         "engine (served)": lambda: reciprocal_matrix(*engine),
         "engine, no skills in offer": lambda: reciprocal_matrix(*engine_vectors(people, "never")),
-        "engine, skills only when no offer": lambda: reciprocal_matrix(*engine_vectors(people, "when_empty")),
+        "engine, skills always appended": lambda: reciprocal_matrix(*engine_vectors(people, "always")),
         "engine + CSLS k=10": lambda: csls_matrix(*engine),
         "one-sided sim(their offer, my need)": lambda: one_sided_matrix(*engine),
         "hashed (old encoder), reciprocal": lambda: reciprocal_matrix(*hashed_vectors(people)),

@@ -144,11 +144,13 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=400)
     parser.add_argument("--viewers", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--minilm", action="store_true", help="also measure the MiniLM ONNX encoder (eval/minilm.py)")
     args = parser.parse_args()
 
-    from gitalong.matching import encode
+    sys.path.insert(0, str(Path(__file__).parent))
+    import hashed_encoder as encode
+
     from gitalong.matching.diversity import mmr
+    from gitalong.matching.encoder import encode_texts
     from gitalong.matching.scoring import harmonic
 
     t0 = time.perf_counter()
@@ -185,7 +187,10 @@ def main() -> None:
                 setattr(encode, k, v)
         return offer, need
 
-    offer, need = variant("hashed n-grams + concepts (shipped)")
+    te = time.perf_counter()
+    offer = encode_texts(pop["offer_text"])  # type: ignore[arg-type]
+    need = encode_texts(pop["need_text"])  # type: ignore[arg-type]
+    print(f"  encoder MiniLM int8 ONNX (shipped): {(time.perf_counter() - te) / (2 * n) * 1000:.2f} ms per text")
     one_sided = need[viewers] @ offer.T
     table["one-sided sim(their offer, my need)"] = evaluate(one_sided, viewers, rel_offer, rel_need)
     recip = harmonic(one_sided, offer[viewers] @ need.T)
@@ -202,30 +207,10 @@ def main() -> None:
         div[q, chosen] = 10 - np.arange(len(chosen))
     table["ENGINE + diversity (served)"] = evaluate(div, viewers, rel_offer, rel_need)
 
-    o2, n2 = variant("words only (ablation)", W_CHAR=0.0, W_BIGRAM=0.0, W_CONCEPT=0.0)
-    table["ablation: reciprocal, words-only encoder"] = evaluate(
+    o2, n2 = variant("old hashed n-grams + concepts")
+    table["old hashed encoder, reciprocal"] = evaluate(
         harmonic(n2[viewers] @ o2.T, o2[viewers] @ n2.T), viewers, rel_offer, rel_need
     )
-
-    if args.minilm:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from minilm import MiniLM
-
-        tl = time.perf_counter()
-        model = MiniLM()
-        print(f"  encoder MiniLM int8 ONNX: load {time.perf_counter() - tl:.2f} s")
-        te = time.perf_counter()
-        mo = model.encode(pop["offer_text"])
-        mn = model.encode(pop["need_text"])
-        print(
-            f"  encoder MiniLM int8 ONNX: {(time.perf_counter() - te) / (2 * n) * 1000:.2f} ms per text (batches of 32)"
-        )
-        m_one, m_other = mn[viewers] @ mo.T, mo[viewers] @ mn.T
-        table["MiniLM: reciprocal (harmonic mean)"] = evaluate(harmonic(m_one, m_other), viewers, rel_offer, rel_need)
-        h_other = offer[viewers] @ need.T
-        table["hybrid: mean of hashed and MiniLM sims"] = evaluate(
-            harmonic((one_sided + m_one) / 2, (h_other + m_other) / 2), viewers, rel_offer, rel_need
-        )
 
     print()
     print(f"{'method':44s} {'P@10':>7s} {'NDCG@10':>8s} {'RecipHit@10':>12s}")

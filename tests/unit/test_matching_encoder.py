@@ -93,7 +93,7 @@ def test_write_time_vectors_are_the_query_time_encoding_of_the_same_text() -> No
 def test_skills_alone_still_give_an_offer_vector_and_no_text_gives_none() -> None:
     assert any(profile_vectors("", "", ["Figma", "Illustrator"])["offer_vec"])
     assert not any(profile_vectors("", "", [])["offer_vec"])
-    assert offer_text("", ["Go"]) == "Skills: Go" and offer_text("APIs", []) == "APIs"
+    assert offer_text("", ["Go"]) == "Skills: Go" and offer_text("APIs", ["Go"]) == "APIs"
 
 
 def test_a_malformed_rerank_blob_reads_as_nothing() -> None:

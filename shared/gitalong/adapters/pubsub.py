@@ -14,6 +14,8 @@ logger = logging.getLogger(__name__)
 PROFILE_UPDATED = "profile-updated"
 RECOMPUTE_SHARD = "recompute-shard"
 MATCH_CREATED = "match-created"
+REENCODE_PROFILES = "reencode-profiles"
+REENCODE_SHARD = "reencode-shard"
 
 
 @lru_cache(maxsize=1)
