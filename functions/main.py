@@ -38,7 +38,15 @@ from media_fn import (
     media_sweep,
     upload_media,
 )
-from profiles_fn import enrich_github, reconcile_profiles, refresh_github_stats, retry_profile_sync, sync_profile
+from profiles_fn import (
+    enrich_github,
+    reconcile_profiles,
+    reencode_profiles,
+    reencode_shard,
+    refresh_github_stats,
+    retry_profile_sync,
+    sync_profile,
+)
 from swipes_fn import block_user, flush_match_outbox, record_swipe, report_user, unmatch
 
 # Our loggers say what happened at INFO; libraries stay at WARNING.
@@ -54,6 +62,8 @@ __all__ = [
     "delete_account",
     "enrich_github",
     "reconcile_profiles",
+    "reencode_profiles",
+    "reencode_shard",
     "refresh_github_stats",
     "retry_profile_sync",
     "sync_profile",

@@ -5,6 +5,8 @@
 * ``reconcile_profiles`` (every 6 hours): repairs cards that drifted from their source.
 * ``enrich_github`` (Pub/Sub ``github-enrich``, retried): GitHub stats on the card.
 * ``refresh_github_stats`` (daily): re-fetches stale GitHub stats.
+* ``reencode_profiles`` (Pub/Sub ``reencode-profiles``): starts re-encoding the cards of an older encoder.
+* ``reencode_shard`` (Pub/Sub ``reencode-shard``, retried): re-encodes one shard of them.
 """
 
 from __future__ import annotations
@@ -98,3 +100,40 @@ def refresh_github_stats(event: scheduler_fn.ScheduledEvent) -> None:
     from gitalong.services import github_enrichment
 
     github_enrichment.queue_due()
+
+
+@pubsub_fn.on_message_published(topic="reencode-profiles", retry=True, timeout_sec=540)
+def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
+    """Start a re-encode run (``{run_id}``, optional): ``jobs/{run_id}`` and one ``reencode-shard`` per shard."""
+    import base64
+    import binascii
+    from datetime import UTC, datetime
+
+    from gitalong.services import reencode
+
+    published = getattr(event.data.message, "publish_time", None) or event.time
+    if isinstance(published, str):
+        published = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    if not isinstance(published, datetime):
+        published = datetime.now(UTC)
+    try:
+        run_id = reencode.run_id_from_message(base64.b64decode(event.data.message.data or ""), published)
+        reencode.start_run(run_id)
+    except (binascii.Error, ValueError) as exc:  # JobConflict too: a retry could never succeed
+        logger.error("reencode-profiles: message %r dropped (%s)", event.data.message.data, exc)
+
+
+@pubsub_fn.on_message_published(topic="reencode-shard", retry=True, memory=1024, timeout_sec=540)
+def reencode_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
+    """Re-encode one shard's outdated cards; an exception makes Pub/Sub redeliver (idempotent)."""
+    from gitalong.services import reencode
+
+    msg = pubsub_payload(event)
+    try:
+        shard, shards, run_id = int(msg["shard"]), int(msg["shards"]), msg["run_id"]
+        if not (0 <= shard < shards <= reencode.MAX_SHARDS) or not reencode.valid_run_id(run_id):
+            raise ValueError("shard or run_id out of range")
+    except (KeyError, TypeError, ValueError) as exc:
+        logger.error("reencode-shard: malformed message %r dropped (%s)", msg, exc)
+        return  # retrying a malformed message would never succeed
+    reencode.run_shard(shard, shards, str(run_id))

@@ -50,7 +50,7 @@ def seed_crowd(db: Any) -> list[str]:
     return ids
 
 
-SPELLINGS = {
+SPELLINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "plain": (
         {"skills_to_offer": "I build furniture and do woodwork",
          "services_needed": "I need someone to make a site for my workshop"},

@@ -84,7 +84,7 @@ def test_write_time_vectors_are_the_query_time_encoding_of_the_same_text() -> No
     assert np.allclose(vectors["offer_vec"], encode_text(offer_text(offer, skills)), atol=1e-6)
     card = card_vectors(offer, need, skills)
     assert card["encoder"] == ENCODER_ID
-    unpacked = unpack_pair(card["rerank"])  # type: ignore[arg-type]
+    unpacked = unpack_pair(card["rerank"])
     assert unpacked is not None
     assert np.allclose(unpacked[0], vectors["offer_vec"], atol=2e-3)
     assert np.allclose(unpacked[1], vectors["need_vec"], atol=2e-3)
@@ -134,7 +134,10 @@ def test_the_encoder_works_with_the_network_unreachable() -> None:
     probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("no permission for a network namespace here: the audit-hook test above still runs")
-    code = "from gitalong.matching.encoder import encode_text; print(round(float(encode_text('hola') @ encode_text('hola')), 3))"
+    code = (
+        "from gitalong.matching.encoder import encode_text;"
+        "print(round(float(encode_text('hola') @ encode_text('hola')), 3))"
+    )
     out = subprocess.run(["unshare", "-n", sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "1.0"
