@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from firebase_functions import pubsub_fn, scheduler_fn
+from firebase_functions import options, pubsub_fn, scheduler_fn
 
 import _firestore_triggers as firestore_trigger
 from _edge import pubsub_payload
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event
 
 logger = logging.getLogger("gitalong.profiles")
+
+ENCODES = options.MemoryOption.GB_1
+"""Functions that run the sentence encoder (≈ 200 MiB once loaded; `./dev bench encoder_memory`)."""
 
 MAX_RETRY_AGE_S = 24 * 3600
 """A retried message older than this is dropped (logged): the reconciliation repairs it."""
@@ -43,7 +46,9 @@ def _age_s(event: Any) -> float:
     return (datetime.now(UTC) - published).total_seconds()
 
 
-@firestore_trigger.on_document_written(document="users/{uid}", secrets=["CLOUDINARY_URL"])  # deletion cascade
+@firestore_trigger.on_document_written(
+    document="users/{uid}", secrets=["CLOUDINARY_URL"], memory=ENCODES  # secret: the deletion cascade
+)
 def sync_profile(event: Event[Change[Any]]) -> None:
     """Sync ``profiles/{uid}`` after a write of ``users/{uid}`` (create, update or delete)."""
     from gitalong.services import profile_sync
@@ -51,7 +56,7 @@ def sync_profile(event: Event[Change[Any]]) -> None:
     profile_sync.on_user_written(event.params["uid"], event.id, _doc(event.data.before), _doc(event.data.after))
 
 
-@pubsub_fn.on_message_published(topic="profile-sync", retry=True)
+@pubsub_fn.on_message_published(topic="profile-sync", retry=True, memory=ENCODES)
 def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
     from gitalong.services import profile_sync
@@ -73,7 +78,7 @@ def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedDat
         logger.exception("profile-sync of %s failed permanently", uid)
 
 
-@scheduler_fn.on_schedule(schedule="every 6 hours", timeout_sec=540)
+@scheduler_fn.on_schedule(schedule="every 6 hours", timeout_sec=540, memory=ENCODES)
 def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
     """Repair drift: missing or outdated cards, missing ``sync_error``, cards of deleted users."""
     from gitalong.services import profile_sync
@@ -102,7 +107,7 @@ def refresh_github_stats(event: scheduler_fn.ScheduledEvent) -> None:
     github_enrichment.queue_due()
 
 
-@pubsub_fn.on_message_published(topic="reencode-profiles", retry=True, timeout_sec=540)
+@pubsub_fn.on_message_published(topic="reencode-profiles", retry=True, memory=ENCODES, timeout_sec=540)
 def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Start a re-encode run (``{run_id}``, optional): ``jobs/{run_id}`` and one ``reencode-shard`` per shard."""
     import base64
@@ -123,7 +128,7 @@ def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData
         logger.error("reencode-profiles: message %r dropped (%s)", event.data.message.data, exc)
 
 
-@pubsub_fn.on_message_published(topic="reencode-shard", retry=True, memory=1024, timeout_sec=540)
+@pubsub_fn.on_message_published(topic="reencode-shard", retry=True, memory=ENCODES, timeout_sec=540)
 def reencode_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-encode one shard's outdated cards; an exception makes Pub/Sub redeliver (idempotent)."""
     from gitalong.services import reencode

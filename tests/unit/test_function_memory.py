@@ -1,0 +1,47 @@
+"""Functions that run the sentence encoder or hold the candidate index are deployed with 1 GiB.
+
+The encoder adds ≈ 200 MiB resident once loaded (``./dev bench encoder_memory``); the default
+256 MiB would be killed in production, where the emulator sets no limit at all.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+ENCODER_MODULES = ("gitalong.matching.encoder", "gitalong.matching.encode", "gitalong.services.profile_sync",
+                   "gitalong.services.search", "gitalong.services.recommendations", "gitalong.services.reencode")
+NEEDS_1_GIB = [
+    "sync_profile", "retry_profile_sync", "reconcile_profiles", "reencode_profiles", "reencode_shard",
+    "get_recommendations",
+    "find_reciprocal_matches", "search_profiles", "similar_users", "refresh_recommendations",
+]
+
+
+def _handlers_importing_the_encoder() -> set[str]:
+    """Handlers whose body imports a module that encodes (found in the source, not listed by hand)."""
+    found: set[str] = set()
+    for path in FUNCTIONS.glob("*_fn.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.decorator_list:
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.ImportFrom) and inner.module:
+                        names = [f"{inner.module}.{a.name}" for a in inner.names] + [inner.module]
+                        if any(n in ENCODER_MODULES for n in names):
+                            found.add(node.name)
+    return found
+
+
+def test_every_handler_that_imports_an_encoding_module_is_in_the_1_gib_list() -> None:
+    assert _handlers_importing_the_encoder() - set(NEEDS_1_GIB) == set()
+
+
+@pytest.mark.parametrize("name", NEEDS_1_GIB)
+def test_the_deploy_manifest_gives_the_function_at_least_1_gib(name: str) -> None:
+    import main
+
+    memory = getattr(main, name).__firebase_endpoint__.availableMemoryMb
+    assert isinstance(memory, int) and memory >= 1024, (name, memory)
