@@ -33,8 +33,8 @@ def seed(db: Any, uid: str, offer: str = "", need: str = "", skills: list[str] |
             "skills_to_offer": offer,
             "services_needed": need,
             "updated_at": SERVER_TIMESTAMP,
-            **card,
             **{k: Vector(v) if isinstance(v, list) else v for k, v in vecs.items()},
+            **card,
         }
     )
     return uid

@@ -25,3 +25,9 @@ def test_ruff_finds_nothing() -> None:
 def test_mypy_finds_nothing() -> None:
     result = _run("mypy")
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_no_two_test_files_share_a_name() -> None:
+    """pytest imports test modules by basename (no packages here): a second one refuses collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
