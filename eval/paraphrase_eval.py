@@ -13,9 +13,11 @@ partner is in the top k; MRR = mean of 1/rank. Methods, all on the same people i
 
 - ``engine``: what the product serves: :func:`gitalong.matching.encode.profile_vectors_batch`
   (MiniLM; listed skills stand in for a missing offer) and
-  :func:`~gitalong.matching.scoring.reciprocal_with_fallback`;
+  :func:`~gitalong.matching.scoring.reciprocal_with_fallback` with the population's hubness
+  correction (:class:`~gitalong.matching.scoring.Population`);
 - ``engine, no skills in offer`` and ``engine, skills always appended``: the other blends;
-- ``engine + CSLS``: the hubness correction MODEL-NOTES measured (k = 10), for comparison;
+- ``engine without the hubness correction`` and ``engine + CSLS k=10 instead of the centroid``
+  (MODEL-NOTES' form, which needs each text's 10 nearest: not computable per call at scale);
 - ``one-sided``: sim(their offer, my need) only, same encoder;
 - ``hashed (old encoder)``: the encoder that shipped before, reciprocal, same scoring;
 - ``popularity``: one list for everyone, candidates ranked by how many people's needs their
@@ -94,11 +96,14 @@ def hashed_vectors(people: list[Person]) -> Vectors:
     return np.stack(offers).astype(np.float32), np.stack(needs).astype(np.float32)
 
 
-def reciprocal_matrix(offers: np.ndarray, needs: np.ndarray) -> np.ndarray:
-    """``score[i, j]`` of candidate j for viewer i, as the product scores one viewer."""
-    from gitalong.matching.scoring import reciprocal_with_fallback
+def reciprocal_matrix(offers: np.ndarray, needs: np.ndarray, corrected: bool = True) -> np.ndarray:
+    """``score[i, j]`` of candidate j for viewer i, as the product scores one viewer (everyone a candidate)."""
+    from gitalong.matching.scoring import Population, reciprocal_with_fallback
 
-    return np.stack([reciprocal_with_fallback(offers[i], needs[i], offers, needs)[0] for i in range(len(offers))])
+    population = Population.of(offers, needs) if corrected else None
+    return np.stack(
+        [reciprocal_with_fallback(offers[i], needs[i], offers, needs, population)[0] for i in range(len(offers))]
+    )
 
 
 def csls_matrix(offers: np.ndarray, needs: np.ndarray, k: int = 10) -> np.ndarray:
@@ -153,9 +158,10 @@ def evaluate(path: Path = DATA) -> dict[str, dict[str, dict[str, float]]]:
         "engine (served)": lambda: reciprocal_matrix(*engine),
         "engine, no skills in offer": lambda: reciprocal_matrix(*engine_vectors(people, "never")),
         "engine, skills always appended": lambda: reciprocal_matrix(*engine_vectors(people, "always")),
-        "engine + CSLS k=10": lambda: csls_matrix(*engine),
+        "engine without the hubness correction": lambda: reciprocal_matrix(*engine, corrected=False),
+        "engine, CSLS k=10 in place of the centroid": lambda: csls_matrix(*engine),
         "one-sided sim(their offer, my need)": lambda: one_sided_matrix(*engine),
-        "hashed (old encoder), reciprocal": lambda: reciprocal_matrix(*hashed_vectors(people)),
+        "hashed (old encoder), reciprocal": lambda: reciprocal_matrix(*hashed_vectors(people), corrected=False),
         "popularity": lambda: popularity_matrix(*engine),
     }
     table: dict[str, dict[str, dict[str, float]]] = {}
@@ -182,11 +188,11 @@ def main() -> int:
         return 0
     people, pairs = load()
     print(f"{len(pairs)} pairs ({sum(p[2] == 'holdout' for p in pairs)} held out), {len(people)} people in all\n")
-    print(f"{'method':38s} {'subset':18s} {'n':>4s} {'hit@1':>6s} {'hit@3':>6s} {'MRR':>6s}")
+    print(f"{'method':44s} {'subset':8s} {'n':>4s} {'hit@1':>6s} {'hit@3':>6s} {'MRR':>6s}")
     for name, subsets in table.items():
         for subset in ("all", "dev", "holdout"):
             m = subsets[subset]
-            print(f"{name:38s} {subset:18s} {m['n']:4d} {m['hit@1']:6.3f} {m['hit@3']:6.3f} {m['MRR']:6.3f}")
+            print(f"{name:44s} {subset:8s} {m['n']:4d} {m['hit@1']:6.3f} {m['hit@3']:6.3f} {m['MRR']:6.3f}")
     print("\nengine (served) by tag:")
     for subset, m in sorted(table["engine (served)"].items()):
         if subset.startswith("tag:"):

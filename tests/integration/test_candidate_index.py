@@ -52,3 +52,17 @@ def test_a_card_of_another_encoder_is_never_compared_with_this_one(emulators: Em
     assert res.status == "OK" and old not in [r["id"] for r in res.result["results"]]
     res = emulators.call("get_recommendations", {"limit": 10}, uid=uid)
     assert res.status == "OK" and old not in [r["id"] for r in res.result["recommendations"]]
+
+
+def test_many_removed_cards_never_crowd_out_the_live_ones(emulators: Emulators, db: Any, uid: str) -> None:
+    seed(db, uid, "I teach piano", "someone to fix my bicycle")
+    gone = [seed(db, _id("g"), f"bicycle repair #{i}", "piano lessons") for i in range(30)]
+    assert len(_match_ids(emulators, uid)) == 10  # the index now holds all thirty
+    batch = db.batch()
+    for card in gone:
+        batch.delete(db.collection("profiles").document(card))
+    batch.commit()
+    survivor = seed(db, _id("s"), "I service and repair bicycles", "teach me piano")
+    assert _match_ids(emulators, uid) == [survivor]
+    res = emulators.call("search_profiles", {"query": "bicycle repair", "mode": "offers"}, uid=uid)
+    assert res.status == "OK" and [r["id"] for r in res.result["results"]] == [survivor]

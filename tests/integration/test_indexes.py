@@ -187,17 +187,8 @@ CATALOGUE: list[QueryShape] = [
                (("city", "==", "Lagos"),), match={"city": "Lagos"}),
     QueryShape("cards of a role", f"{SVC}/matching_store.py::profiles_where", "profiles",
                (("role", "==", "mentor"),), match={"role": "mentor"}),
-    *[
-        QueryShape(f"nearest by {vec}", f"{SVC}/matching_store.py::nearest", "profiles", vector=vec,
-                   match={vec: _vec(3)})
-        for vec in ("offer_vec", "need_vec", "skills_vec")
-    ],
-    *[
-        # search_profiles filters by city before the vector search (offers and needs only)
-        QueryShape(f"nearest by {vec} in a city", f"{SVC}/matching_store.py::nearest", "profiles",
-                   (("city", "==", "Lagos"),), vector=vec, match={vec: _vec(5), "city": "Lagos"})
-        for vec in ("offer_vec", "need_vec")
-    ],
+    QueryShape("cards written since the index last looked", f"{SVC}/candidate_index.py::get", "profiles",
+               (("updated_at", ">=", EARLIER),), match={"updated_at": NOW}),
     # --- media -------------------------------------------------------------------------
     QueryShape("media of a user", f"{SVC}/media.py::usage_of", "media", (("owner_id", "==", "u1"),),
                match={"owner_id": "u1"}),

@@ -68,23 +68,34 @@ SPELLINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 
+BEST_RANK = {"plain": 2, "typos": 2, "skills only": 1}
+"""Where the woodworker ranks for the developer, as measured. With the hubness correction a
+carpenter of the crowd who teaches (and needs help with a site-supervisor exam) comes first
+for the plain and typo spellings; without it the woodworker is first in all three, but the
+correction is better on the paraphrase set's dev and held-out pairs (docs/matching.md)."""
+
+
 @pytest.mark.parametrize("spelling", sorted(SPELLINGS))
-def test_the_woodworker_is_the_web_developers_first_reciprocal_match_among_hundreds(
+def test_the_woodworker_is_among_the_web_developers_first_reciprocal_matches_among_hundreds(
     emulators: Emulators, db: Any, seed_crowd: list[str], spelling: str
 ) -> None:
     woodworker, developer = SPELLINGS[spelling]
     wood_id, dev_id = f"wood{uuid.uuid4().hex[:10]}", f"dev{uuid.uuid4().hex[:10]}"
     db.collection("profiles").document(wood_id).set(_card(woodworker, "Woodworker"))
     db.collection("profiles").document(dev_id).set(_card(developer, "Developer"))
+    best = BEST_RANK[spelling]
 
     res = emulators.call("find_reciprocal_matches", {"limit": 5}, uid=dev_id)
     assert res.status == "OK", res.error
-    assert res.result["matches"][0]["id"] == wood_id, [m["profile"]["display_name"] for m in res.result["matches"]]
+    ids = [m["id"] for m in res.result["matches"]]
+    assert wood_id in ids[:best], [m["profile"]["display_name"] for m in res.result["matches"]]
 
     res = emulators.call("get_recommendations", {"limit": 5}, uid=dev_id)
     assert res.status == "OK", res.error
-    assert res.result["source"] == "live" and res.result["recommendations"][0]["id"] == wood_id
-    assert res.result["recommendations"][0]["reasons"]
+    recs = res.result["recommendations"]
+    # the served list is also diversified (MMR), which may move the woodworker one place down
+    assert res.result["source"] == "live" and wood_id in [r["id"] for r in recs[: best + 1]]
+    assert all(r["reasons"] for r in recs)
 
 
 def test_search_finds_people_by_what_their_text_means_and_says_why(

@@ -213,3 +213,16 @@ def test_the_scheduled_reconciliation_re_encodes_a_card_left_on_an_old_encoder(d
         lambda: (c := _card(db, user_id)) and c.get("encoder") == ENCODER_ID and c, timeout=60, what="card re-encoded"
     )
     assert card["source_hash"] == trigger_card["source_hash"] and _same_vectors(card, trigger_card)
+
+
+def test_a_card_whose_only_staleness_is_its_encoder_is_still_re_encoded(db: Any, emulators: Emulators) -> None:
+    """Its source hash is current (say a hand edit): the encoder name alone must count as drift."""
+    user_id = f"re{uuid.uuid4().hex[:12]}"
+    trigger_card = _seed(db, [user_id])[user_id]
+    db.collection("profiles").document(user_id).update({"encoder": OLD_ENCODER})
+    response = emulators.run_scheduled("reconcile_profiles")
+    assert response.status_code == 200, response.text
+    card = wait_for(
+        lambda: (c := _card(db, user_id)) and c.get("encoder") == ENCODER_ID and c, timeout=60, what="card re-encoded"
+    )
+    assert card["source_hash"] == trigger_card["source_hash"] and _same_vectors(card, trigger_card)

@@ -6,7 +6,8 @@ import numpy as np
 
 from gitalong.matching import VECTOR_DIM
 from gitalong.matching.index import CandidateIndex
-from gitalong.matching.scoring import reciprocal_with_fallback
+from gitalong.matching.scoring import Population, augmented_for_batch, reciprocal_with_fallback
+from gitalong.matching.topk import reciprocal_topk
 
 
 def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -27,7 +28,7 @@ def test_reciprocal_top_k_is_the_brute_force_top_k_over_everyone() -> None:
     index, offers, needs, _ = _filled()
     me_offer, me_need = offers[7], needs[7]
     got = index.reciprocal(me_offer, me_need, 25, exclude={"u7"})
-    score, _, _ = reciprocal_with_fallback(me_offer, me_need, offers, needs)
+    score, _, _ = reciprocal_with_fallback(me_offer, me_need, offers, needs, Population.of(offers, needs))
     score[7] = -np.inf
     expected = np.argsort(-score, kind="stable")[:25]
     assert [g[0] for g in got] == [f"u{i}" for i in expected]
@@ -62,3 +63,15 @@ def test_an_empty_index_and_a_viewer_with_nothing_answer_empty_or_zero() -> None
     assert empty.reciprocal(zero, zero, 5) == [] and empty.nearest(zero, ("offer_vec",), 5) == []
     index, *_ = _filled(50)
     assert all(score == 0 for _, score, _, _ in index.reciprocal(zero, zero, 5))
+
+
+def test_the_batch_engine_ranks_with_the_same_hubness_correction_as_the_live_index() -> None:
+    index, offers, needs, _ = _filled(2000, seed=5)
+    viewers = [3, 17, 400]
+    v_offers, v_needs, c_offers, c_needs = augmented_for_batch(Population.of(offers, needs), viewers)
+    idx, scores = reciprocal_topk(v_offers, v_needs, c_offers, c_needs, 10, viewer_cols=viewers)
+    for row, v in enumerate(viewers):
+        live = index.reciprocal(offers[v], needs[v], 10, exclude={f"u{v}"})
+        assert [f"u{c}" for c in idx[row]] == [g[0] for g in live]
+        assert np.allclose(scores[row], [g[1] for g in live], atol=1e-4)
+

@@ -1,7 +1,7 @@
 """The quality gate: on the paraphrase set, the engine keeps its measured level and beats every baseline.
 
-Not a timed test. The floor is the engine's measured hit@3 (0.59 over all 306 viewers at
-this commit) less a small margin, so a change that makes matching worse fails here. The
+Not a timed test. The floor is the engine's measured hit@3 (0.650 over all 306 viewers, 0.672
+held out, at this commit) less a small margin, so a change that makes matching worse fails here. The
 issue's target is 0.90: not reached on this set (docs/matching.md says where it fails).
 """
 
@@ -17,7 +17,7 @@ import pytest
 EVAL = Path(__file__).resolve().parents[2] / "eval"
 sys.path.insert(0, str(EVAL))
 
-HIT3_FLOOR = 0.55
+HIT3_FLOOR = 0.62
 BASELINES = ("one-sided sim(their offer, my need)", "hashed (old encoder), reciprocal", "popularity")
 
 
@@ -53,3 +53,9 @@ def test_skills_only_people_are_found_by_what_their_skills_mean() -> None:
     engine = _table()["engine (served)"]
     without = _table()["engine, no skills in offer"]
     assert engine["tag:skills-only"]["MRR"] > without["tag:skills-only"]["MRR"]
+
+
+def test_the_hubness_correction_earns_its_place_on_held_out_pairs_too() -> None:
+    served, raw = _table()["engine (served)"], _table()["engine without the hubness correction"]
+    for subset in ("dev", "holdout"):
+        assert served[subset]["MRR"] > raw[subset]["MRR"], (subset, served[subset], raw[subset])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from gitalong.matching.encode import card_vectors
+from gitalong.matching.index import CandidateIndex
 from gitalong.services.matching_store import vec
-from gitalong.services.recommendations import score_candidates
 from gitalong.services.recompute import shard_of
 
 
@@ -12,21 +12,29 @@ def _card(offer: str, need: str) -> dict[str, object]:
     return {"skills_to_offer": offer, "services_needed": need, **card_vectors(offer, need, [])}
 
 
+def _ranked(me: dict[str, object], pool: dict[str, dict[str, object]]) -> list[tuple[str, float, float, float]]:
+    index = CandidateIndex()
+    for cid, card in pool.items():
+        index.upsert(cid, vec(card, "offer_vec"), vec(card, "need_vec"), vec(card, "skills_vec"))
+    return index.reciprocal(vec(me, "offer_vec"), vec(me, "need_vec"), len(pool))
+
+
 def test_pool_is_ranked_by_the_harmonic_mean_of_both_directions() -> None:
     me = _card("Flutter mobile apps", "Django backend")
-    pool = {"both": _card("Django backend", "Flutter apps"), "one": _card("Django backend", "accounting")}
-    ranked = score_candidates(me, vec(me, "offer_vec"), vec(me, "need_vec"), pool)
-    assert [r["id"] for r in ranked] == ["both", "one"]
-    top = ranked[0]
-    a, b = top["offer_score"], top["need_score"]
-    assert abs(top["score"] - 2 * a * b / (a + b)) < 1e-5
+    pool = {"both": _card("Django backend", "Flutter apps"), "one": _card("Django backend", "accounting"),
+            "none": _card("knitting", "accounting")}
+    ranked = _ranked(me, pool)
+    assert [r[0] for r in ranked] == ["both", "one", "none"]
+    _, score, a, b = ranked[0]
+    assert abs(score - 2 * a * b / (a + b)) < 1e-5
 
 
 def test_a_viewer_with_only_an_offer_is_ranked_by_who_needs_it() -> None:
     me = _card("Flutter mobile apps", "")
-    pool = {"needs_it": _card("accounting", "Flutter apps"), "offers_it": _card("Flutter apps", "accounting")}
-    ranked = score_candidates(me, vec(me, "offer_vec"), vec(me, "need_vec"), pool)
-    assert ranked[0]["id"] == "needs_it" and ranked[0]["score"] > 0.3 and ranked[1]["score"] < 0.1
+    pool = {"needs_it": _card("accounting", "Flutter apps"), "offers_it": _card("Flutter apps", "accounting"),
+            "other": _card("knitting", "gardening")}
+    ranked = _ranked(me, pool)
+    assert ranked[0][0] == "needs_it" and ranked[0][1] > ranked[1][1] + 0.1
 
 
 def test_malformed_stored_vectors_read_as_zeros() -> None:

@@ -14,8 +14,10 @@ from typing import Any
 
 from gitalong import taxonomy
 
-CLOSE = 0.3
-"""A similarity (MiniLM, unit vectors) above which two texts are about the same thing."""
+CLOSE = 0.6
+"""A (hubness-corrected, see ``scoring.Population``) score above which two texts are about the same
+thing: an ordinary pair scores about 0.5; 0.6 is a raw MiniLM similarity of about 0.3 above the
+texts' usual closeness."""
 
 _WORD = re.compile(r"[\w+#.\-]+", re.UNICODE)
 

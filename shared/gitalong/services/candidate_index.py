@@ -5,8 +5,9 @@ the public card). Every later use first asks for the cards written since the new
 ``updated_at`` it has seen (every write of a card sets it to the server time, so a card
 committed after that read has a later one): with no change that is one query answering
 nothing. A card marked ``deleted`` leaves the index; a card removed outright stays until the
-next full reload (every :data:`FULL_RELOAD_AFTER`), but callers fetch the cards they show
-and drop those that are gone, so it can only cost a slot, never show a deleted person.
+next full reload (every :data:`FULL_RELOAD_AFTER`) or until :func:`ranked_cards` fetches it
+and finds it gone: then it is dropped and the ranking asked again, so a stale row never shows
+a deleted person nor takes a live one's place.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from gitalong.matching import ENCODER_ID
 from gitalong.matching.index import CandidateIndex
 from gitalong.services import matching_store as store
 
 logger = logging.getLogger(__name__)
+
+Hit = TypeVar("Hit", bound=Sequence[Any])
 
 INDEX_FIELDS = ["rerank", "skills_vec", "encoder", "city", "deleted", "updated_at"]
 FULL_RELOAD_AFTER = 15 * 60.0
@@ -87,3 +91,31 @@ def reset() -> None:
     """Forget the index (the next :func:`get` reloads it)."""
     with _lock:
         _state.update(index=None, watermark=None, loaded_at=0.0, project=None)
+
+
+def ranked_cards(
+    db: Any, index: CandidateIndex, rank: Callable[[int], list[Hit]], want: int
+) -> tuple[list[Hit], dict[str, dict[str, Any]]]:
+    """The best ``want`` hits whose cards are live, and those cards.
+
+    ``rank(n)`` asks the index for its ``n`` best (each hit's first item is the id). Ids whose
+    card is gone or deleted are dropped from the index and the ranking is asked again with a
+    larger ``n`` (at most four rounds), so rows of removed cards never crowd out live ones.
+    """
+    extra = 5
+    live: list[Hit] = []
+    cards: dict[str, dict[str, Any]] = {}
+    for _ in range(4):
+        with _lock:
+            hits = rank(want + extra)
+        cards = store.candidate_cards(db, [str(h[0]) for h in hits])
+        gone = [str(h[0]) for h in hits if h[0] not in cards]
+        live = [h for h in hits if h[0] in cards]
+        if gone:
+            with _lock:
+                for uid in gone:
+                    index.discard(uid)
+        if not gone or len(live) >= want or len(hits) < want + extra:
+            break
+        extra *= 4
+    return live[:want], cards

@@ -147,30 +147,6 @@ def exclusions_for(db: Any, uid: str) -> tuple[set[str], set[str]]:
     return swiped, blocked
 
 
-def nearest(db: Any, field: str, query: F32, limit: int, city: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """Firestore vector search: the ``limit`` cards whose ``field`` has the largest dot product."""
-    from google.cloud.firestore_v1.base_vector_query import DistanceMeasure
-    from google.cloud.firestore_v1.vector import Vector
-
-    if is_zero(query) or limit <= 0:
-        return []
-    base = db.collection(PROFILES)
-    if city:
-        base = base.where(filter=_field_filter("city", "==", city))
-    vq = base.find_nearest(
-        vector_field=field,
-        query_vector=Vector([float(x) for x in query]),
-        distance_measure=DistanceMeasure.DOT_PRODUCT,
-        limit=min(limit, 1000),
-    )
-    out = []
-    for snap in vq.stream():
-        data = snap.to_dict()
-        if live(data):
-            out.append((snap.id, data))
-    return out
-
-
 def popular_ids(db: Any, sample: int = 1000) -> dict[str, int]:
     """Right/super swipes received, counted over a recent sample of swipes (for cold start)."""
     counts: dict[str, int] = {}

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitalong.matching import ENCODER_ID
 from gitalong.profiles import UserProfile, build_card, relevant, source_hash, validate, vector_skills
 from gitalong.services import ledger
 
@@ -139,7 +140,7 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
             return Outcome("stale")
         digest = source_hash(build_card(profile))
         has_error = "sync_error" in data
-        if old is not None and old.get("source_hash") == digest:
+        if old is not None and old.get("source_hash") == digest and old.get("encoder") == ENCODER_ID:
             if has_error:
                 tx.update(user_ref, {"sync_error": gfs.DELETE_FIELD})
             return Outcome("unchanged")
@@ -299,6 +300,7 @@ def reconcile(
             else:
                 card = cards.get(snap.id)
                 drift = card is None or card.get("source_hash") != source_hash(build_card(profile))
+                drift = drift or (card or {}).get("encoder") != ENCODER_ID  # vectors of another model
                 drift = drift or "sync_error" in data
             if drift:
                 _repair(snap.id, report, publisher)

@@ -12,7 +12,6 @@ from gitalong.adapters import firestore
 from gitalong.matching.diversity import mmr
 from gitalong.matching.encode import encode_skills, encode_texts
 from gitalong.matching.reasons import reciprocal_reasons
-from gitalong.matching.scoring import reciprocal_with_fallback
 from gitalong.profiles import public_card
 from gitalong.services import matching_store as store
 
@@ -27,31 +26,6 @@ def _card(doc: dict[str, Any]) -> dict[str, Any]:
     return public_card(doc)
 
 
-def score_candidates(
-    me: dict[str, Any], my_offer: np.ndarray, my_need: np.ndarray, pool: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Reciprocal scores of ``pool`` for a viewer, best first: ``{id, score, offer_score, need_score}``.
-
-    When the viewer has only one side (offer or need), the score falls back to that side.
-    """
-    if not pool:
-        return []
-    ids = list(pool)
-    offers = np.stack([store.vec(pool[i], "offer_vec") for i in ids])
-    needs = np.stack([store.vec(pool[i], "need_vec") for i in ids])
-    score, offer_score, need_score = reciprocal_with_fallback(my_offer, my_need, offers, needs)
-    order = np.argsort(-score, kind="stable")
-    return [
-        {
-            "id": ids[j],
-            "score": float(score[j]),
-            "offer_score": float(offer_score[j]),
-            "need_score": float(need_score[j]),
-        }
-        for j in order
-    ]
-
-
 def rank_live(
     db: Any, uid: str, me: dict[str, Any], excluded: set[str], k: int, diversify: bool = True
 ) -> list[dict[str, Any]]:
@@ -63,14 +37,11 @@ def rank_live(
     from gitalong.services import candidate_index
 
     my_offer, my_need = store.vec(me, "offer_vec"), store.vec(me, "need_vec")
-    hits = candidate_index.get(db).reciprocal(my_offer, my_need, 3 * k + 5, excluded | {uid})
-    hits = [h for h in hits if h[1] > 0]
-    cards = store.candidate_cards(db, [h[0] for h in hits])
-    head = [
-        {"id": cid, "score": score, "offer_score": a, "need_score": b}
-        for cid, score, a, b in hits
-        if cid in cards
-    ][: 3 * k]
+    index, skip = candidate_index.get(db), excluded | {uid}
+    hits, cards = candidate_index.ranked_cards(
+        db, index, lambda n: [h for h in index.reciprocal(my_offer, my_need, n, skip) if h[1] > 0], 3 * k
+    )
+    head = [{"id": cid, "score": score, "offer_score": a, "need_score": b} for cid, score, a, b in hits]
     if diversify and len(head) > k:
         vecs = np.stack(
             [
@@ -251,9 +222,10 @@ def find_reciprocal_matches(uid: str, request: Any) -> dict[str, Any]:
     if store.is_zero(my_offer) or store.is_zero(my_need):
         logger.info("find_reciprocal_matches %s: nothing to match on (offer or need empty)", uid)
         return {"matches": []}
-    hits = candidate_index.get(db).reciprocal(my_offer, my_need, request.limit + 5, swiped | blocked | {uid})
-    hits = [h for h in hits if h[1] > 0]
-    cards = store.candidate_cards(db, [h[0] for h in hits])
+    index, skip = candidate_index.get(db), swiped | blocked | {uid}
+    hits, cards = candidate_index.ranked_cards(
+        db, index, lambda n: [h for h in index.reciprocal(my_offer, my_need, n, skip) if h[1] > 0], request.limit
+    )
     return {
         "matches": [
             {
@@ -264,8 +236,7 @@ def find_reciprocal_matches(uid: str, request: Any) -> dict[str, Any]:
                 "profile": _card(cards[cid]),
             }
             for cid, score, a, b in hits
-            if cid in cards
-        ][: request.limit]
+        ]
     }
 
 

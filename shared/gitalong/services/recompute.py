@@ -23,6 +23,7 @@ import numpy as np
 from gitalong.adapters import firestore, pubsub
 from gitalong.matching.diversity import mmr
 from gitalong.matching.reasons import reciprocal_reasons
+from gitalong.matching.scoring import Population, augmented_for_batch
 from gitalong.matching.topk import Exclusions, reciprocal_topk
 from gitalong.services import matching_store as store
 from gitalong.services.recommendations import PRECOMPUTE_K, write_recommendations
@@ -104,8 +105,9 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
     swiped, blocked = store.swiped_ids(db, uids), store.blocked_ids(db, uids)
     excl = Exclusions.from_lists([[col[t] for t in swiped[u] | blocked[u] if t in col] for u in uids])
     k_pool = min(len(ids), 3 * PRECOMPUTE_K)
-    idx, scores = reciprocal_topk(offers[mine], needs[mine], offers, needs, k_pool, excl, viewer_cols=mine)
-    pair_vecs = np.concatenate([offers, needs], axis=1) / np.sqrt(2)
+    # hubness-corrected, exactly as the live path scores (matching.scoring.Population)
+    v_offers, v_needs, c_offers, c_needs = augmented_for_batch(Population.of(offers, needs), mine)
+    idx, scores = reciprocal_topk(v_offers, v_needs, c_offers, c_needs, k_pool, excl, viewer_cols=mine)
     existing = (
         {s.id: s.to_dict() or {} for s in db.get_all([db.collection(store.RECOMMENDATIONS).document(u) for u in uids])}
         if uids
@@ -118,13 +120,15 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
         if prior.get("run_id") != run_id and prior_at is not None and prior_at > started:
             continue  # refreshed after this run began: newer than what we have
         good = [(int(c), float(s)) for c, s in zip(idx[row], scores[row], strict=True) if c >= 0 and s > 1e-6]
-        keep = mmr([s for _, s in good], pair_vecs[[c for c, _ in good]], PRECOMPUTE_K) if good else []
+        cols = [c for c, _ in good]
+        pair_vecs = np.concatenate([offers[cols], needs[cols]], axis=1) / np.sqrt(2)
+        keep = mmr([s for _, s in good], pair_vecs, PRECOMPUTE_K) if good else []
         me = docs[mine[row]]
         items = []
         for pos in keep:
             c, s = good[pos]
-            offer_score = float(offers[c] @ needs[mine[row]])
-            need_score = float(needs[c] @ offers[mine[row]])
+            offer_score = float(c_offers[c] @ v_needs[row])
+            need_score = float(c_needs[c] @ v_offers[row])
             items.append(
                 {"id": ids[c], "score": s, "reasons": reciprocal_reasons(me, docs[c], offer_score, need_score)}
             )

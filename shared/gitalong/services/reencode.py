@@ -48,8 +48,10 @@ left to reconciliation and the deletion cascade), ``failed`` (an error; logged).
 BUDGET_S = 420.0
 """A shard stops taking users after this long (the function's timeout is 540 s), records
 its cursor and re-publishes itself; the next delivery continues after the cursor."""
-CHECKPOINT_EVERY = 100
-CHECKPOINT_S = 30.0
+CHECKPOINT_EVERY = 1000
+CHECKPOINT_S = 60.0
+"""How often a shard writes its progress: one job document takes every shard's checkpoints, and
+64 shards each writing once a minute stay near Firestore's sustained write rate for one document."""
 MAX_CONSECUTIVE_TRANSIENT = 3
 """This many users in a row failing transiently means the shard, not a user, is failing: raise."""
 _RECORD_ATTEMPTS = 30
@@ -365,6 +367,9 @@ def _finish(db: Any, job_ref: Any, run_id: str) -> None:
 
     for _ in range(_RECORD_ATTEMPTS):
         snap = job_ref.get()
+        if not snap.exists:  # the job was deleted under us: nothing to complete
+            logger.error("reencode %s: the job document is gone", run_id)
+            return
         job = snap.to_dict() or {}
         if job.get("status") == "complete":
             if not job.get("recommendations_started_at"):

@@ -35,11 +35,13 @@ def search_profiles(uid: str, request: Any) -> dict[str, Any]:
     qvec, (_, blocked), index = store.in_parallel(
         lambda: encode_text(query), lambda: store.exclusions_for(db, uid), lambda: candidate_index.get(db)
     )
-    hits = index.nearest(qvec, FIELDS[request.mode], request.limit + 5, blocked | {uid}, city=request.city)
-    hits = [(cid, score) for cid, score in hits if score >= MIN_SCORE]
-    cards = store.candidate_cards(db, [cid for cid, _ in hits])
-    me = store.get_profile(db, uid) if hits else None
-    ranked = [(cid, score) for cid, score in hits if cid in cards][: request.limit]
+    skip, fields = blocked | {uid}, FIELDS[request.mode]
+
+    def best(n: int) -> list[tuple[str, float]]:
+        return [h for h in index.nearest(qvec, fields, n, skip, city=request.city) if h[1] >= MIN_SCORE]
+
+    ranked, cards = candidate_index.ranked_cards(db, index, best, request.limit)
+    me = store.get_profile(db, uid) if ranked else None
     logger.info("search_profiles %s: %r (%s) -> %d results", uid, query[:80], request.mode, len(ranked))
     return {
         "results": [
@@ -66,12 +68,14 @@ def similar_users(uid: str, request: Any) -> dict[str, Any]:
     if store.is_zero(mine):
         logger.info("similar_users %s: no skills yet, empty answer", uid)
         return {"similar_users": []}
-    hits = [(c, s) for c, s in index.nearest(mine, ("skills_vec",), request.limit + 5, blocked | {uid}) if s > 0]
-    cards = store.candidate_cards(db, [cid for cid, _ in hits])
-    out = [
-        {"id": cid, "score": round(score, 6), "shared_skills": shared_skills(me, cards[cid]),
-         "profile": public_card(cards[cid])}
-        for cid, score in hits
-        if cid in cards
-    ]
-    return {"similar_users": out[: request.limit]}
+    skip = blocked | {uid}
+    hits, cards = candidate_index.ranked_cards(
+        db, index, lambda n: [h for h in index.nearest(mine, ("skills_vec",), n, skip) if h[1] > 0], request.limit
+    )
+    return {
+        "similar_users": [
+            {"id": cid, "score": round(score, 6), "shared_skills": shared_skills(me, cards[cid]),
+             "profile": public_card(cards[cid])}
+            for cid, score in hits
+        ]
+    }
