@@ -4,8 +4,9 @@
 
 Per N (384-d float32 unit vectors, random; two vectors per user, offer and need):
 
-(a) live: one viewer's reciprocal top-20 among N candidates (two mat-vecs, harmonic mean,
-    ~200 exclusions, argpartition), p50/p95 over 100 viewers;
+(a) live: one viewer's reciprocal top-65 from the candidate index exactly as the callables
+    ask it (``CandidateIndex.reciprocal``: hubness-corrected, ~200 exclusions), p50/p95 over
+    100 viewers; what the callables cost end to end over HTTP is ``bench/matching_calls.py``;
 (b) batch: reciprocal top-20 for all N users, ~200 excluded ids per user, with the engine
     (``reciprocal_topk``) as one shard and as 8 shards in turn;
 (c) peak memory (tracemalloc, numpy allocations included) of one engine shard of N/8 users.
@@ -26,7 +27,6 @@ import tracemalloc
 
 import numpy as np
 
-from gitalong.matching.scoring import harmonic
 from gitalong.matching.topk import Exclusions, reciprocal_topk
 
 DIM, K, EXCL = 384, 20, 200
@@ -39,16 +39,21 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def live_p50(offer: np.ndarray, need: np.ndarray, excl: Exclusions, rng: np.random.Generator) -> tuple[float, float]:
+    from threadpoolctl import threadpool_limits
+
+    from gitalong.matching.index import CandidateIndex
+
+    index = CandidateIndex(capacity=offer.shape[0])
+    for i in range(offer.shape[0]):
+        index.upsert(f"u{i}", offer[i], need[i], offer[i])
+    index.population()  # computed once per change of the index, not per query
     times = []
-    n = offer.shape[0]
-    for v in rng.choice(n, size=100, replace=False):
-        t = time.perf_counter()
-        s = harmonic(offer @ need[v], need @ offer[v])
-        s[excl.cols[excl.ptr[v] : excl.ptr[v + 1]]] = -np.inf
-        s[v] = -np.inf
-        top = np.argpartition(s, n - K)[n - K :]
-        top[np.argsort(-s[top])]
-        times.append(time.perf_counter() - t)
+    for v in rng.choice(offer.shape[0], size=100, replace=False):
+        skip = {f"u{c}" for c in excl.cols[excl.ptr[v] : excl.ptr[v + 1]]} | {f"u{v}"}
+        with threadpool_limits(1):  # as functions/main.py sets it: a 1 GiB function has 0.58 vCPU
+            t = time.perf_counter()
+            index.reciprocal(offer[v], need[v], 3 * K + 5, skip)
+            times.append(time.perf_counter() - t)
     times.sort()
     return statistics.median(times) * 1000, times[94] * 1000
 

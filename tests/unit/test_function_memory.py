@@ -45,3 +45,16 @@ def test_the_deploy_manifest_gives_the_function_at_least_1_gib(name: str) -> Non
 
     memory = getattr(main, name).__firebase_endpoint__.availableMemoryMb
     assert isinstance(memory, int) and memory >= 1024, (name, memory)
+
+
+def test_main_caps_blas_at_one_thread_before_numpy_loads() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, main; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=FUNCTIONS, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "1"
