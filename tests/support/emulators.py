@@ -157,8 +157,9 @@ class Emulators:
 class TopicTap:
     """A pull subscription on a topic, made before the code under test publishes.
 
-    ``messages(timeout)`` returns every JSON message received so far (acked), waiting at
-    most ``timeout`` seconds for the first batch.
+    ``pull(timeout)`` returns every JSON message received so far (acked, each message id once:
+    Pub/Sub redelivers a message whose ack came late), waiting at most ``timeout`` seconds for
+    the first batch.
     """
 
     def __init__(self, topic: str) -> None:
@@ -175,6 +176,7 @@ class TopicTap:
         self.path = self._subscriber.subscription_path(PROJECT_ID, f"tap-{topic}-{uuid.uuid4().hex[:8]}")
         self._subscriber.create_subscription(name=self.path, topic=topic_path)
         self.received: list[dict[str, Any]] = []
+        self._seen: set[str] = set()
 
     def pull(self, timeout: float = 2.0) -> list[dict[str, Any]]:
         """Pull what has arrived (up to ``timeout`` seconds of waiting); returns everything so far."""
@@ -186,7 +188,10 @@ class TopicTap:
                     subscription=self.path, max_messages=100, return_immediately=True, timeout=10
                 )
             ids = [m.ack_id for m in response.received_messages]
-            self.received.extend(json.loads(m.message.data) for m in response.received_messages)
+            for m in response.received_messages:  # at least once: a late ack is redelivered, count it once
+                if m.message.message_id not in self._seen:
+                    self._seen.add(m.message.message_id)
+                    self.received.append(json.loads(m.message.data))
             if ids:
                 self._subscriber.acknowledge(subscription=self.path, ack_ids=ids)
             if ids or time.monotonic() > deadline:
