@@ -1,6 +1,6 @@
 """The four matching callables end to end through the emulators, against a refused call, at several N.
 
-    ./dev bench matching_calls [--sizes 1000,5000] [--calls 200] [--warmup 100] [--probe-reps 20]
+    ./dev bench matching_calls [--sizes 1000,5000] [--calls 200] [--warmup 100] [--probe-reps 20] [--probe-only]
 
 **What.** The HTTP round trip (client-side wall clock of one callable request, as the Flutter SDK
 makes it) of ``get_recommendations`` (``{"limit": 20}``), ``find_reciprocal_matches``
@@ -21,6 +21,8 @@ p50 at N = 5,000 ≤ 1.5× p50 at N = 1,000.
   somebody editing ``functions/`` or running ``./dev`` beside this run would otherwise reach into it.
   A reload is still watched for (the suite's log), and so is a reinstall of ``gitalong`` into
   ``functions/venv``, which a worker started later would import: either is printed as a warning.
+  The unused Eventarc and Cloud Tasks emulators get ports that are free at the start (their
+  default + offset is another offset's auth or eventarc port).
 * Background triggers off: the profile trigger builds ≈ 1.7 cards/s, far too slow for thousands,
   so the Emulator Hub's ``PUT /functions/disableBackgroundTriggers`` (what
   ``@firebase/rules-unit-testing``'s ``withFunctionTriggersDisabled`` calls) is used before seeding.
@@ -35,11 +37,12 @@ p50 at N = 5,000 ≤ 1.5× p50 at N = 1,000.
   text, 5% neither text), each checked by ``gitalong.profiles.validate`` (an invalid one stops the
   run). The card is built in this process by ``gitalong.services.profile_sync.card_document``, the
   trigger's own derivation, so the cards are what ``sync_profile`` writes whatever fields it derives;
-  ``created_at``/``updated_at`` (now) and ``source_update_time`` (the ``users`` write's update
-  time, as the trigger records it) are added. Writes go in batches of 200 (``users``, then the
-  cards). When ``gitalong.matching.encode`` has a batch ``encode_texts``, the texts
-  ``card_document`` asks it for are collected in one pass and encoded in batches of 256, then the
-  cards are built from those (checked equal to unbatched cards); otherwise one profile at a time.
+  ``created_at``/``updated_at`` (now, distinct per card as the trigger's one commit per card makes
+  them) and ``source_update_time`` (the ``users`` write's update time, as the trigger records it)
+  are added. Writes go in batches of 200 (``users``, then the cards). When
+  ``gitalong.matching.encode`` has a batch ``encode_texts``, the texts ``card_document`` asks it
+  for are collected in one pass and encoded in batches of 256, then the cards are built from those
+  (the first five checked equal to unbatched cards); otherwise one profile at a time.
   The same generator makes every size, so a smaller population is the larger one's first N people.
 * Viewers: 20 people with both texts, drawn with a fixed seed from the smallest size's population,
   so every size measures the same callers. Each round calls, for each matching callable in turn,
@@ -67,13 +70,14 @@ import json
 import os
 import random
 import shutil
+import socket
 import statistics
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -367,15 +371,18 @@ def seed(db: Any, n: int) -> tuple[Seeded, list[tuple[str, dict[str, Any]]]]:
     cards, method = build_cards(profiles)
     built = time.perf_counter()
     batches = 0
+    stamp = datetime.now(UTC)
     for chunk in _chunks(list(zip(people, cards, strict=True)), BATCH):
         users = db.batch()
         for (uid, user), _ in chunk:
             users.set(db.collection("users").document(uid), user)
         written = users.commit()
-        now = datetime.now(UTC)
         profiles_batch = db.batch()
         for ((uid, _), card), result in zip(chunk, written, strict=True):
-            doc = {**card, "created_at": now, "updated_at": now, "source_update_time": result.update_time}
+            # Each card its own time, as the trigger's one transaction per card gives it: readers that
+            # follow updated_at (a ">=" watermark) would otherwise see a whole batch as "just written".
+            stamp = max(datetime.now(UTC), stamp + timedelta(microseconds=1))
+            doc = {**card, "created_at": stamp, "updated_at": stamp, "source_update_time": result.update_time}
             profiles_batch.set(db.collection("profiles").document(uid), doc)
         profiles_batch.commit()
         batches += 2
@@ -403,9 +410,19 @@ def snapshot_config(offset: int) -> tuple[Path, Path]:
     # firebase-tools joins the source to the config's folder (path.join): it must be relative.
     config["functions"] = [{**codebase, "source": str(snapshot.relative_to(ROOT))}
                            if codebase.get("source") == "functions" else codebase for codebase in config["functions"]]
+    # Eventarc and Cloud Tasks (unused here) sit at default + offset, which is another offset's auth or
+    # eventarc port (9099 + 500 = 9299 + 300): give them ports free now instead.
+    for name in ("eventarc", "tasks"):
+        config["emulators"][name] = {"host": "127.0.0.1", "port": _free_port()}
     path = ROOT / f"firebase.offset-{offset}.json"
     path.write_text(json.dumps(config, indent=2))
     return path, snapshot
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def installed_gitalong() -> str:

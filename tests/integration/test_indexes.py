@@ -188,7 +188,7 @@ CATALOGUE: list[QueryShape] = [
     QueryShape("cards of a role", f"{SVC}/matching_store.py::profiles_where", "profiles",
                (("role", "==", "mentor"),), match={"role": "mentor"}),
     QueryShape("cards written since the index last looked", f"{SVC}/candidate_index.py::get", "profiles",
-               (("updated_at", ">=", EARLIER),), match={"updated_at": NOW}),
+               (("updated_at", ">", EARLIER),), match={"updated_at": NOW}),
     # --- media -------------------------------------------------------------------------
     QueryShape("media of a user", f"{SVC}/media.py::usage_of", "media", (("owner_id", "==", "u1"),),
                match={"owner_id": "u1"}),

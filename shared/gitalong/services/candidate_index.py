@@ -1,8 +1,8 @@
 """The process's :class:`~gitalong.matching.index.CandidateIndex`, filled from ``profiles`` and kept fresh.
 
 First use streams every card's compact vectors (``rerank``, ``skills_vec``, ``city``; never
-the public card). Every later use first asks for the cards written since the newest
-``updated_at`` it has seen (every write of a card sets it to the server time, so a card
+the public card). Every later use first asks for the cards with an ``updated_at`` after the
+newest it has seen (every write of a card sets it to the commit's server time, so a card
 committed after that read has a later one): with no change that is one query answering
 nothing. A card marked ``deleted`` leaves the index; a card removed outright stays until the
 next full reload (every :data:`FULL_RELOAD_AFTER`) or until :func:`ranked_cards` fetches it
@@ -73,8 +73,11 @@ def get(db: Any) -> CandidateIndex:
             return index
         watermark = _state["watermark"]
         query = db.collection(store.PROFILES)
-        if watermark is not None:  # >=: a card written in the same instant as the watermark is not missed
-            query = query.where(filter=FieldFilter("updated_at", ">=", watermark))
+        if watermark is not None:
+            # ">", not ">=": one query reads one snapshot, so every commit at or before the newest
+            # updated_at it returned was in it; ">=" would re-read a whole batch written in one
+            # commit (same timestamp) on every call.
+            query = query.where(filter=FieldFilter("updated_at", ">", watermark))
         changed = 0
         for snap in query.select(INDEX_FIELDS).stream():
             doc = snap.to_dict() or {}
