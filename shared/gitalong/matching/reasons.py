@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from gitalong import taxonomy
@@ -22,31 +23,37 @@ texts' usual closeness."""
 _WORD = re.compile(r"[\w+#.\-]+", re.UNICODE)
 
 
+@lru_cache(maxsize=20_000)
+def _key(skill: str) -> str:
+    """The taxonomy key of a skill's canonical name (any known spelling gives the same key)."""
+    return taxonomy.key(taxonomy.canonicalize(skill))
+
+
 def _skills(profile: Mapping[str, Any]) -> list[str]:
     seen: dict[str, str] = {}
     for field in ("skills", "tech_stack"):
         for s in profile.get(field) or []:
             if isinstance(s, str) and s.strip():
-                seen.setdefault(taxonomy.key(taxonomy.canonicalize(s)), s.strip())
+                seen.setdefault(_key(s), s.strip())
     return list(seen.values())
 
 
-def _named(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _named(text: str) -> frozenset[str]:
     """Taxonomy keys of every 1-3 word phrase of ``text`` (plus the phrase itself, for unknown skills)."""
     words = [w.strip(".-") for w in _WORD.findall(text.lower())]
     words = [w for w in words if w]
     out: set[str] = set()
     for n in (1, 2, 3):
         for i in range(len(words) - n + 1):
-            phrase = " ".join(words[i : i + n])
-            out.add(taxonomy.key(taxonomy.canonicalize(phrase)))
-    return out
+            out.add(_key(" ".join(words[i : i + n])))
+    return frozenset(out)
 
 
 def mentioned(skills: Iterable[str], text: str) -> list[str]:
     """The ``skills`` that ``text`` names (any spelling the taxonomy knows), in order."""
     names = _named(text or "")
-    return [s for s in skills if taxonomy.key(taxonomy.canonicalize(s)) in names]
+    return [s for s in skills if _key(s) in names]
 
 
 def _listing(items: list[str], n: int = 3) -> str:
@@ -90,5 +97,5 @@ def search_reasons(query: str, candidate: Mapping[str, Any], viewer: Mapping[str
 
 def shared_skills(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     """Skills both profiles list (b's spelling), in b's order."""
-    mine = {taxonomy.key(taxonomy.canonicalize(s)) for s in _skills(a)}
-    return [s for s in _skills(b) if taxonomy.key(taxonomy.canonicalize(s)) in mine]
+    mine = {_key(s) for s in _skills(a)}
+    return [s for s in _skills(b) if _key(s) in mine]

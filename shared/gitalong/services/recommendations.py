@@ -11,6 +11,7 @@ import numpy as np
 from gitalong.adapters import firestore
 from gitalong.matching.diversity import mmr
 from gitalong.matching.encode import encode_skills, encode_texts
+from gitalong.matching.index import CandidateIndex
 from gitalong.matching.reasons import reciprocal_reasons
 from gitalong.profiles import public_card
 from gitalong.services import matching_store as store
@@ -27,34 +28,44 @@ def _card(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def rank_live(
-    db: Any, uid: str, me: dict[str, Any], excluded: set[str], k: int, diversify: bool = True
+    db: Any,
+    uid: str,
+    me: dict[str, Any],
+    excluded: set[str],
+    k: int,
+    diversify: bool = True,
+    index: CandidateIndex | None = None,
 ) -> list[dict[str, Any]]:
     """Live top-``k`` items ``{id, score, reasons, offer_score, need_score, _doc}`` for ``uid``.
 
-    Everyone in the candidate index is scored (exact, no pool); the best ``3k`` live cards are
-    fetched, diversified by MMR and given reasons.
+    Everyone in the candidate index is scored (exact, no pool); the best 3×``k`` live cards
+    are fetched, then MMR diversifies them on the index's vectors (after the fetch, so rows of
+    removed cards never change which live people are chosen).
     """
     from gitalong.services import candidate_index
 
+    index = index or candidate_index.get(db)
     my_offer, my_need = store.vec(me, "offer_vec"), store.vec(me, "need_vec")
-    index, skip = candidate_index.get(db), excluded | {uid}
+    skip = excluded | {uid}
     hits, cards = candidate_index.ranked_cards(
         db, index, lambda n: [h for h in index.reciprocal(my_offer, my_need, n, skip) if h[1] > 0], 3 * k
     )
-    head = [{"id": cid, "score": score, "offer_score": a, "need_score": b} for cid, score, a, b in hits]
-    if diversify and len(head) > k:
+    if diversify and len(hits) > k:
         vecs = np.stack(
-            [
-                np.concatenate([store.vec(cards[s["id"]], "offer_vec"), store.vec(cards[s["id"]], "need_vec")])
-                for s in head
-            ]
-        ) / np.sqrt(2)
-        head = [head[i] for i in mmr([s["score"] for s in head], vecs, k)]
-    out = []
-    for s in head[:k]:
-        doc = cards[s["id"]]
-        out.append({**s, "reasons": reciprocal_reasons(me, doc, s["offer_score"], s["need_score"]), "_doc": doc})
-    return out
+            [np.concatenate([store.vec(cards[h[0]], "offer_vec"), store.vec(cards[h[0]], "need_vec")]) for h in hits]
+        )
+        hits = [hits[i] for i in mmr([h[1] for h in hits], vecs / np.sqrt(2), k)]
+    return [
+        {
+            "id": cid,
+            "score": score,
+            "offer_score": a,
+            "need_score": b,
+            "reasons": reciprocal_reasons(me, cards[cid], a, b),
+            "_doc": cards[cid],
+        }
+        for cid, score, a, b in hits[:k]
+    ]
 
 
 def cold_start(db: Any, uid: str, me: dict[str, Any] | None, excluded: set[str], k: int) -> list[dict[str, Any]]:
@@ -94,14 +105,17 @@ def _fresh(rec: dict[str, Any], me: dict[str, Any] | None, at: datetime) -> bool
 
 def get_recommendations(uid: str, request: Any) -> dict[str, Any]:
     """The ``get_recommendations`` callable (see CONTRACT.md)."""
+    from gitalong.services import candidate_index
+
     db = firestore.client()
     if request.target_type == "project":
         return project_recommendations(db, uid, request)
     at = store.now()
-    me, (swiped, blocked), rec_snap = store.in_parallel(
+    me, (swiped, blocked), rec_snap, index = store.in_parallel(
         lambda: store.get_profile(db, uid),
         lambda: store.exclusions_for(db, uid),
         lambda: db.collection(store.RECOMMENDATIONS).document(uid).get(),
+        lambda: candidate_index.get(db),
     )
     excluded = swiped | blocked | set(request.exclude_ids) | {uid}
     limit = request.limit
@@ -119,7 +133,7 @@ def get_recommendations(uid: str, request: Any) -> dict[str, Any]:
             store.is_zero(store.vec(me, "offer_vec")) and store.is_zero(store.vec(me, "need_vec"))
         )
         more = (
-            rank_live(db, uid, me or {}, excluded | have, limit - len(items))
+            rank_live(db, uid, me or {}, excluded | have, limit - len(items), index=index)
             if vectors_known
             else cold_start(db, uid, me, excluded | have, limit - len(items))
         )
@@ -212,8 +226,8 @@ def find_reciprocal_matches(uid: str, request: Any) -> dict[str, Any]:
     from gitalong.services import candidate_index
 
     db = firestore.client()
-    me, (swiped, blocked) = store.in_parallel(
-        lambda: store.get_profile(db, uid) or {}, lambda: store.exclusions_for(db, uid)
+    me, (swiped, blocked), index = store.in_parallel(
+        lambda: store.get_profile(db, uid) or {}, lambda: store.exclusions_for(db, uid), lambda: candidate_index.get(db)
     )
     texts = [t for t in (request.offer_text, request.need_text) if t is not None]
     encoded = iter(encode_texts(texts)) if texts else iter(())
@@ -222,7 +236,7 @@ def find_reciprocal_matches(uid: str, request: Any) -> dict[str, Any]:
     if store.is_zero(my_offer) or store.is_zero(my_need):
         logger.info("find_reciprocal_matches %s: nothing to match on (offer or need empty)", uid)
         return {"matches": []}
-    index, skip = candidate_index.get(db), swiped | blocked | {uid}
+    skip = swiped | blocked | {uid}
     hits, cards = candidate_index.ranked_cards(
         db, index, lambda n: [h for h in index.reciprocal(my_offer, my_need, n, skip) if h[1] > 0], request.limit
     )
