@@ -25,9 +25,9 @@ VECTOR_FIELDS = ("offer_vec", "need_vec", "skills_vec")
 TEXT_VECTORS = ("offer_vec", "need_vec")
 CANDIDATE_FIELDS = [
     "display_name", "bio", "city", "role", "skills", "tech_stack", "avatar_url", "skills_to_offer",
-    "services_needed", "deleted", "encoder", "rerank", "updated_at",
+    "services_needed", "deleted",
 ]
-"""What a candidate read fetches: the public card, what reasons read, and the compact vectors."""
+"""What a candidate read fetches: the public card and what reasons read (vectors come from the index)."""
 F32 = npt.NDArray[np.float32]
 _IN_CHUNK = 30
 
@@ -40,7 +40,7 @@ def vec(doc: dict[str, Any] | None, field: str) -> F32:
     """A stored vector as float32; zeros when missing, malformed, or of another encoder.
 
     ``offer_vec``/``need_vec`` come from the ``Vector`` field when the read fetched it, else
-    from the compact ``rerank`` copy (see :data:`CANDIDATE_FIELDS`). A text vector is used
+    from the compact ``rerank`` copy (what the candidate index loads). A text vector is used
     only when the card's ``encoder`` is the one this code encodes queries with: two
     encoders' vectors are never compared (cards of an old one wait for the re-encode job).
     """

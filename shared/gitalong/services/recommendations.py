@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from gitalong.adapters import firestore
+from gitalong.matching import VECTOR_DIM
 from gitalong.matching.diversity import mmr
 from gitalong.matching.encode import encode_skills, encode_texts
 from gitalong.matching.index import CandidateIndex
@@ -51,9 +52,8 @@ def rank_live(
         db, index, lambda n: [h for h in index.reciprocal(my_offer, my_need, n, skip) if h[1] > 0], 3 * k
     )
     if diversify and len(hits) > k:
-        vecs = np.stack(
-            [np.concatenate([store.vec(cards[h[0]], "offer_vec"), store.vec(cards[h[0]], "need_vec")]) for h in hits]
-        )
+        pairs = [index.vectors(h[0]) for h in hits]  # the index's copy: no vectors travel with the cards
+        vecs = np.stack([np.concatenate(p[:2]) if p else np.zeros(2 * VECTOR_DIM, np.float32) for p in pairs])
         hits = [hits[i] for i in mmr([h[1] for h in hits], vecs / np.sqrt(2), k)]
     return [
         {
