@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("gitalong.profiles")
 
+CASCADE = ["CLOUDINARY_URL"]
+"""Secrets of functions that can run the account-deletion cascade (it destroys Cloudinary assets):
+every path through ``profile_sync.process`` does when the user document is gone."""
 ENCODES = options.MemoryOption.GB_1
 """Functions that run the sentence encoder (≈ 200 MiB once loaded; `./dev bench encoder_memory`)."""
 
@@ -47,7 +50,7 @@ def _age_s(event: Any) -> float:
 
 
 @firestore_trigger.on_document_written(
-    document="users/{uid}", secrets=["CLOUDINARY_URL"], memory=ENCODES  # secret: the deletion cascade
+    document="users/{uid}", secrets=CASCADE, memory=ENCODES
 )
 def sync_profile(event: Event[Change[Any]]) -> None:
     """Sync ``profiles/{uid}`` after a write of ``users/{uid}`` (create, update or delete)."""
@@ -56,7 +59,7 @@ def sync_profile(event: Event[Change[Any]]) -> None:
     profile_sync.on_user_written(event.params["uid"], event.id, _doc(event.data.before), _doc(event.data.after))
 
 
-@pubsub_fn.on_message_published(topic="profile-sync", retry=True, memory=ENCODES)
+@pubsub_fn.on_message_published(topic="profile-sync", retry=True, memory=ENCODES, secrets=CASCADE)
 def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
     from gitalong.services import profile_sync
@@ -78,7 +81,7 @@ def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedDat
         logger.exception("profile-sync of %s failed permanently", uid)
 
 
-@scheduler_fn.on_schedule(schedule="every 6 hours", timeout_sec=540, memory=ENCODES)
+@scheduler_fn.on_schedule(schedule="every 6 hours", timeout_sec=540, memory=ENCODES, secrets=CASCADE)
 def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
     """Repair drift: missing or outdated cards, missing ``sync_error``, cards of deleted users."""
     from gitalong.services import profile_sync

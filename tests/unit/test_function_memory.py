@@ -58,3 +58,16 @@ def test_main_caps_blas_at_one_thread_before_numpy_loads() -> None:
                          timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "1"
+
+
+CASCADE_FUNCTIONS = ["delete_account", "sync_profile", "retry_profile_sync", "reconcile_profiles"]
+"""They run the account-deletion cascade (``profile_sync.process`` on a deleted user), which destroys
+Cloudinary assets: production hands a function only the secrets it declares."""
+
+
+@pytest.mark.parametrize("name", CASCADE_FUNCTIONS)
+def test_a_function_that_can_run_the_deletion_cascade_declares_the_cloudinary_secret(name: str) -> None:
+    import main
+
+    secrets = getattr(main, name).__firebase_endpoint__.secretEnvironmentVariables
+    assert isinstance(secrets, list) and {"key": "CLOUDINARY_URL"} in secrets, (name, secrets)

@@ -76,20 +76,6 @@ def get_profile(db: Any, uid: str) -> dict[str, Any] | None:
     return snap.to_dict() if snap.exists else None
 
 
-def get_profiles(db: Any, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Live cards by id (missing or deleted ones left out)."""
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        return {}
-    refs = [db.collection(PROFILES).document(i) for i in ids]
-    out = {}
-    for snap in db.get_all(refs):
-        data = snap.to_dict() if snap.exists else None
-        if data is not None and live(data):
-            out[snap.id] = data
-    return out
-
-
 def candidate_cards(db: Any, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Live cards by id, read with only :data:`CANDIDATE_FIELDS` (missing or deleted ones left out)."""
     ids = list(dict.fromkeys(ids))

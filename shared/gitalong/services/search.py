@@ -32,8 +32,11 @@ def search_profiles(uid: str, request: Any) -> dict[str, Any]:
             "the query has no searchable words", [{"field": "query", "message": "needs a letter or a digit"}]
         )
     db = firestore.client()
-    qvec, (_, blocked), index = store.in_parallel(
-        lambda: encode_text(query), lambda: store.exclusions_for(db, uid), lambda: candidate_index.get(db)
+    qvec, (_, blocked), index, me = store.in_parallel(
+        lambda: encode_text(query),
+        lambda: store.exclusions_for(db, uid),
+        lambda: candidate_index.get(db),
+        lambda: store.get_profile(db, uid),
     )
     skip, fields = blocked | {uid}, FIELDS[request.mode]
 
@@ -41,7 +44,6 @@ def search_profiles(uid: str, request: Any) -> dict[str, Any]:
         return [h for h in index.nearest(qvec, fields, n, skip, city=request.city) if h[1] >= MIN_SCORE]
 
     ranked, cards = candidate_index.ranked_cards(db, index, best, request.limit)
-    me = store.get_profile(db, uid) if ranked else None
     logger.info("search_profiles %s: %r (%s) -> %d results", uid, query[:80], request.mode, len(ranked))
     return {
         "results": [
