@@ -94,6 +94,11 @@ def test_live_recommendations_rank_the_two_sided_match_first_and_filter_everyone
 def test_nightly_run_precomputes_every_shard_and_a_redelivered_shard_changes_nothing(
     emulators: Emulators, db: Any, uid: str, population: dict[str, str]
 ) -> None:
+    # Seen on a fresh clone: beside the POST below, a second nightly_recompute ran with the
+    # current time as its schedule time; inside one minute both name the same run (idempotent),
+    # across a minute boundary they are two runs and the later one keeps the documents. Not
+    # understood yet (docs/matching.md): start well inside a minute, bounded by a deadline.
+    wait_for(lambda: datetime.now(UTC).second < 40, timeout=25, interval=0.5, what="a fresh minute")
     when = datetime.now(UTC).replace(second=0, microsecond=0)
     run_id = "nightly-" + when.strftime("%Y%m%dT%H%M")
     assert emulators.run_scheduled("nightly_recompute", when).status_code == 200
