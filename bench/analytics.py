@@ -82,9 +82,9 @@ def main() -> None:
         process = _standalone_firestore(port)
         os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{port}"
     try:
-        from gitalong import analytics as domain
-        from gitalong.adapters import firestore
-        from gitalong.services import analytics
+        from gitalong.analytics import model as domain
+        from gitalong.analytics import service as analytics
+        from gitalong.infra import firestore
 
         db = firestore.client()
         rng = random.Random(8)

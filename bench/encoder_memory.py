@@ -22,7 +22,7 @@ def rss():
         return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024
 out = {}
 import numpy as np
-import gitalong.services.recommendations, gitalong.services.search  # what a matching handler imports
+import gitalong.matching.recommendations, gitalong.matching.search  # what a matching handler imports
 out["imports_mib"] = rss()
 t = time.perf_counter()
 from gitalong.matching.encoder import encode_text, encode_texts

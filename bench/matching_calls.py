@@ -34,8 +34,8 @@ p50 at N = 5,000 ≤ 1.5× p50 at N = 1,000.
 * Seeding, afresh per size (Firestore cleared between sizes): N people from a seeded
   ``random.Random`` (a dozen cities, four roles, skills and tech stack from the taxonomy's groups,
   sometimes spelled by an alias, offer/need sentences from a few dozen phrasings; ≈ 10% have no offer
-  text, 5% neither text), each checked by ``gitalong.profiles.validate`` (an invalid one stops the
-  run). The card is built in this process by ``gitalong.services.profile_sync.card_document``, the
+  text, 5% neither text), each checked by ``gitalong.profiles.model.validate`` (an invalid one stops the
+  run). The card is built in this process by ``gitalong.profiles.sync.card_document``, the
   trigger's own derivation, so the cards are what ``sync_profile`` writes whatever fields it derives;
   ``created_at``/``updated_at`` (now, distinct per card as the trigger's one commit per card makes
   them) and ``source_update_time`` (the ``users`` write's update time, as the trigger records it)
@@ -174,7 +174,7 @@ class Vocabulary:
 
 
 def vocabulary() -> Vocabulary:
-    from gitalong import taxonomy
+    from gitalong.profiles import taxonomy
 
     tax = taxonomy.load()
     raw = json.loads(resources.files("gitalong").joinpath("data/skills.json").read_text("utf-8"))
@@ -272,7 +272,7 @@ def build_cards(profiles: list[Any]) -> tuple[list[dict[str, Any]], str]:
     import numpy as np
 
     from gitalong.matching import encode
-    from gitalong.services.profile_sync import card_document
+    from gitalong.profiles.sync import card_document
 
     real: Callable[..., Any] | None = getattr(encode, "encode_texts", None)
     if real is None:
@@ -357,7 +357,7 @@ class Seeded:
 
 def seed(db: Any, n: int) -> tuple[Seeded, list[tuple[str, dict[str, Any]]]]:
     """Write ``users/{uid}`` and ``profiles/{uid}`` for the first ``n`` people (triggers must be off)."""
-    from gitalong.profiles import validate
+    from gitalong.profiles.model import validate
 
     began = time.perf_counter()
     people = population(n)
@@ -528,7 +528,7 @@ def probe_queries(db: Any, query_vector: list[float], reps: int) -> list[str]:
     from google.cloud.firestore_v1.base_vector_query import DistanceMeasure
     from google.cloud.firestore_v1.vector import Vector
 
-    from gitalong.services import matching_store as store
+    from gitalong.matching import store
 
     small = ["display_name", "city", "role"]
     profiles = db.collection("profiles")

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "shared")]
 
 from fakes import cloudinary_server as fake  # noqa: E402
-from gitalong import media  # noqa: E402
-from gitalong.adapters.cloudinary_store import CloudinaryStore, settings_from  # noqa: E402
+from gitalong.infra.cloudinary_store import CloudinaryStore, settings_from  # noqa: E402
+from gitalong.media import model as media  # noqa: E402
 
 MB = 1024 * 1024
 

@@ -49,7 +49,7 @@ def synthetic(rng: random.Random) -> dict[str, Any]:
 
 def in_process(n: int) -> None:
     from gitalong.matching.encode import profile_vectors
-    from gitalong.profiles import build_card, source_hash, validate, vector_skills
+    from gitalong.profiles.model import build_card, source_hash, validate, vector_skills
 
     rng = random.Random(7)
     users = [synthetic(rng) for _ in range(n)]

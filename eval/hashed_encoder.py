@@ -68,7 +68,7 @@ def tokenize(text: str) -> list[str]:
 def normalize_skill(skill: str) -> str:
     """Canonical key of a skill: the taxonomy's canonical form when available, else lower-case."""
     try:
-        from gitalong import taxonomy
+        from gitalong.profiles import taxonomy
 
         canon = getattr(taxonomy, "canonicalize", None) or getattr(taxonomy, "normalize_skill", None)
         if canon is not None:
@@ -83,7 +83,7 @@ def normalize_skill(skill: str) -> str:
 def _related(skill: str) -> list[str]:
     """Related-skill group names from the taxonomy, if it exposes them."""
     try:
-        from gitalong import taxonomy
+        from gitalong.profiles import taxonomy
 
         fn = getattr(taxonomy, "related_groups", None) or getattr(taxonomy, "groups_for", None)
         if fn is not None:

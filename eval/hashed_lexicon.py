@@ -2,7 +2,7 @@
 
 This is what lets the hashed encoder find "guitar lessons" for "instrument teacher"
 (concepts ``music`` and ``teaching``) with no word in common. Deliberately small and
-hand-written; the skill taxonomy (gitalong.taxonomy) adds skill-level relations.
+hand-written; the skill taxonomy (gitalong.profiles.taxonomy) adds skill-level relations.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def load(path: Path = DATA) -> tuple[list[Person], list[tuple[int, int, str, lis
 
 
 def _skills(p: Person) -> list[str]:
-    from gitalong import taxonomy
+    from gitalong.profiles import taxonomy
 
     return taxonomy.normalize_skills([*(p.get("skills") or []), *(p.get("tech_stack") or [])])
 

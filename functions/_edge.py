@@ -22,12 +22,12 @@ def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler
     """Authenticate, validate with the contract model, run ``handler(uid, request)``, serialize.
 
     Validation failures become ``INVALID_ARGUMENT`` with ``details.errors``; any
-    :class:`gitalong.errors.GitAlongError` becomes the callable status it names.
+    :class:`gitalong.core.errors.GitAlongError` becomes the callable status it names.
     """
     from pydantic import ValidationError
 
     from gitalong.contract import CALLABLES
-    from gitalong.errors import GitAlongError, InvalidArgument, Unauthenticated, errors_from_validation
+    from gitalong.core.errors import GitAlongError, InvalidArgument, Unauthenticated, errors_from_validation
 
     spec = CALLABLES[name]
     try:
@@ -53,7 +53,7 @@ def pubsub_payload(event: Any) -> dict[str, Any]:
     """The JSON object a Pub/Sub event carries (``{}`` when it carries none or is malformed)."""
     import base64
 
-    from gitalong.adapters.pubsub import decode
+    from gitalong.infra.pubsub import decode
 
     try:
         return decode(base64.b64decode(event.data.message.data or ""))

@@ -23,7 +23,7 @@ def _delete_auth_user(uid: str) -> None:
 
 
 def _handler(uid: str, request: Any) -> dict[str, Any]:
-    from gitalong.services import account_deletion
+    from gitalong.account import deletion as account_deletion
 
     account_deletion.delete_account(uid, delete_auth_user=_delete_auth_user)
     return {"ok": True}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 @https_fn.on_call()
 def get_analytics(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """The caller's metrics, all time or over ``start_date``..``end_date`` (at most a year)."""
-    from gitalong.services import analytics
+    from gitalong.analytics import service as analytics
 
     return run_callable("get_analytics", req, analytics.get_analytics)
 
@@ -24,7 +24,7 @@ def get_analytics(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 @https_fn.on_call()
 def recommend_events(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Upcoming events for the caller, ranked by skill overlap and by what similar users attend."""
-    from gitalong.services import events
+    from gitalong.community import events
 
     return run_callable("recommend_events", req, events.recommend_events)
 
@@ -32,7 +32,7 @@ def recommend_events(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 @firestore_trigger.on_document_created(document="matches/{matchId}/messages/{messageId}")
 def track_connection(event: Event[Any]) -> None:
     """Mark a match a successful connection once both participants have written."""
-    from gitalong.services import analytics
+    from gitalong.analytics import service as analytics
 
     message = event.data.to_dict() if event.data is not None else None
     if not message or not isinstance(message.get("sender_id"), str):
@@ -43,7 +43,7 @@ def track_connection(event: Event[Any]) -> None:
 @firestore_trigger.on_document_written(document="profiles/{uid}")
 def count_profile_skills(event: Event[Change[Any]]) -> None:
     """Per-skill profile counts for ``stats/skills``."""
-    from gitalong.services import analytics
+    from gitalong.analytics import service as analytics
 
     before, after = event.data.before, event.data.after
     analytics.profile_skill_deltas(
@@ -56,8 +56,8 @@ def count_profile_skills(event: Event[Change[Any]]) -> None:
 @scheduler_fn.on_schedule(schedule="15 1 * * *", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540)
 def daily_engagement(event: scheduler_fn.ScheduledEvent) -> None:
     """Yesterday's (UTC) per-user and platform metrics, then ``stats/skills``; safe to re-run."""
-    from gitalong import analytics as domain
-    from gitalong.services import analytics
+    from gitalong.analytics import model as domain
+    from gitalong.analytics import service as analytics
 
     day = domain.day_to_report(event.schedule_time)
     analytics.run_daily(day)
@@ -67,6 +67,6 @@ def daily_engagement(event: scheduler_fn.ScheduledEvent) -> None:
 @scheduler_fn.on_schedule(schedule="30 3 * * 1", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540)
 def weekly_consistency(event: scheduler_fn.ScheduledEvent) -> None:
     """Check derived data against its sources, repair what can be, report in ``stats/consistency/runs``."""
-    from gitalong.services import consistency
+    from gitalong.profiles import consistency
 
     consistency.run(event.schedule_time)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 @firestore_trigger.on_document_created(document="matches/{matchId}/messages/{messageId}")
 def on_chat_message(event: Event[Any]) -> None:
     """Set ``last_message_at``/``last_message_preview``; notify the other side (once per event)."""
-    from gitalong.services import matches
+    from gitalong.swipes import matches
 
     snapshot = event.data
     message = snapshot.to_dict() if snapshot is not None and snapshot.exists else None

@@ -17,7 +17,7 @@ def _data(snapshot: Any) -> dict[str, Any] | None:
 @firestore_trigger.on_document_written(document="events/{eventId}")
 def sync_event(event: Event[Change[Any]]) -> None:
     """Canonical skills (or ``sync_error``) on ``events/{eventId}``; per-skill event counts."""
-    from gitalong.services import events
+    from gitalong.community import events
 
     events.on_event_written(event.params["eventId"], event.id, _data(event.data.before), _data(event.data.after))
 
@@ -25,7 +25,7 @@ def sync_event(event: Event[Change[Any]]) -> None:
 @firestore_trigger.on_document_written(document="events/{eventId}/attendees/{uid}")
 def count_attendance(event: Event[Change[Any]]) -> None:
     """``events/{eventId}.attendee_count``, ``analytics/{uid}.events_attended`` and the user's list."""
-    from gitalong.services import events
+    from gitalong.community import events
 
     before, after = event.data.before, event.data.after
     events.on_attendee_written(
@@ -37,6 +37,6 @@ def count_attendance(event: Event[Change[Any]]) -> None:
 @firestore_trigger.on_document_written(document="showcase_posts/{postId}")
 def sync_showcase_post(event: Event[Change[Any]]) -> None:
     """Canonical skills on the post; posts per user and per skill."""
-    from gitalong.services import showcase
+    from gitalong.community import showcase
 
     showcase.on_post_written(event.params["postId"], event.id, _data(event.data.before), _data(event.data.after))

@@ -12,7 +12,7 @@ def health(req: https_fn.Request) -> https_fn.Response:
     """GET → ``{"status": "healthy", "checks": {...}}``; 503 when a dependency is down."""
     if req.method not in ("GET", "HEAD"):
         return https_fn.Response(json.dumps({"error": "use GET"}), status=405, content_type="application/json")
-    from gitalong.health import run_checks
+    from gitalong.infra.health import run_checks
 
     report = run_checks()
     status = 200 if report["status"] == "healthy" else 503

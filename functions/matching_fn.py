@@ -15,7 +15,7 @@ logger = logging.getLogger("gitalong")
 @https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def get_recommendations(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """People (or projects) for the caller: precomputed when fresh, else live."""
-    from gitalong.services import recommendations
+    from gitalong.matching import recommendations
 
     return run_callable("get_recommendations", req, recommendations.get_recommendations)
 
@@ -23,7 +23,7 @@ def get_recommendations(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 @https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def find_reciprocal_matches(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Two-sided matches for the caller's (or given) offer and need texts."""
-    from gitalong.services import recommendations
+    from gitalong.matching import recommendations
 
     return run_callable("find_reciprocal_matches", req, recommendations.find_reciprocal_matches)
 
@@ -31,7 +31,7 @@ def find_reciprocal_matches(req: https_fn.CallableRequest[Any]) -> dict[str, Any
 @https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def search_profiles(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Search people by meaning of what they offer and/or need."""
-    from gitalong.services import search
+    from gitalong.matching import search
 
     return run_callable("search_profiles", req, search.search_profiles)
 
@@ -39,7 +39,7 @@ def search_profiles(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 @https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
 def similar_users(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """People whose skills are closest to the caller's."""
-    from gitalong.services import search
+    from gitalong.matching import search
 
     return run_callable("similar_users", req, search.similar_users)
 
@@ -47,7 +47,7 @@ def similar_users(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
 @scheduler_fn.on_schedule(schedule="0 2 * * *", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540)
 def nightly_recompute(event: scheduler_fn.ScheduledEvent) -> None:
     """Start tonight's run: record ``jobs/{run_id}`` and publish one ``recompute-shard`` per shard."""
-    from gitalong.services import recompute
+    from gitalong.matching import recompute
 
     run_id = "nightly-" + event.schedule_time.strftime("%Y%m%dT%H%M")
     recompute.start_run(run_id)
@@ -56,7 +56,7 @@ def nightly_recompute(event: scheduler_fn.ScheduledEvent) -> None:
 @pubsub_fn.on_message_published(topic="recompute-shard", retry=True, memory=2048, timeout_sec=540)
 def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Compute one shard's recommendations; an exception makes Pub/Sub redeliver (idempotent)."""
-    from gitalong.services import recompute
+    from gitalong.matching import recompute
 
     msg = pubsub_payload(event)
     try:
@@ -72,7 +72,7 @@ def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[A
 @pubsub_fn.on_message_published(topic="profile-updated", retry=True, memory=options.MemoryOption.GB_1)
 def refresh_recommendations(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Recompute one user's recommendations right after their profile changed."""
-    from gitalong.services import recommendations
+    from gitalong.matching import recommendations
 
     msg = pubsub_payload(event)
     uid = msg.get("uid")

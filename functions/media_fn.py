@@ -1,6 +1,6 @@
 """Media: signed direct uploads, server uploads, Cloudinary notifications, deletion, sweeps, usage.
 
-Thin handlers over ``gitalong.services.media``; the domain and the SDK load on first call.
+Thin handlers over ``gitalong.media.service``; the domain and the SDK load on first call.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ _HTTP_STATUS = {
 
 
 def _store() -> Any:
-    from gitalong.adapters.cloudinary_store import store_from
+    from gitalong.infra.cloudinary_store import store_from
 
     return store_from(CLOUDINARY_URL.value or None)
 
@@ -52,7 +52,7 @@ def _error(status: str, message: str, details: Any = None, http_status: int | No
 @https_fn.on_call(secrets=_SECRETS)
 def create_upload_signature(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Sign a direct upload to Cloudinary for ``kind``; creates a pending ``media/{id}`` record."""
-    from gitalong.services import media
+    from gitalong.media import service as media
 
     return run_callable("create_upload_signature", req,
                         lambda uid, request: media.create_upload_signature(uid, request, _store()))
@@ -61,7 +61,7 @@ def create_upload_signature(req: https_fn.CallableRequest[Any]) -> dict[str, Any
 @https_fn.on_call(secrets=_SECRETS)
 def delete_media(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Owner only: destroy the Cloudinary asset and the record (a failure is retried by the sweep)."""
-    from gitalong.services import media
+    from gitalong.media import service as media
 
     return run_callable("delete_media", req, lambda uid, request: media.delete_media(uid, request, _store()))
 
@@ -70,7 +70,7 @@ def _caller(req: https_fn.Request) -> str:
     """The uid of the ``Authorization: Bearer <Firebase ID token>``; raises Unauthenticated."""
     from firebase_admin import auth
 
-    from gitalong.errors import Unauthenticated
+    from gitalong.core.errors import Unauthenticated
 
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
@@ -89,8 +89,8 @@ def upload_media(req: https_fn.Request) -> https_fn.Response:
         return _error("INVALID_ARGUMENT", "use POST multipart/form-data with file and kind", http_status=405)
     from pydantic import ValidationError
 
-    from gitalong.errors import GitAlongError, InvalidArgument, errors_from_validation
-    from gitalong.services import media
+    from gitalong.core.errors import GitAlongError, InvalidArgument, errors_from_validation
+    from gitalong.media import service as media
 
     try:
         uid = _caller(req)
@@ -113,8 +113,8 @@ def cloudinary_webhook(req: https_fn.Request) -> https_fn.Response:
     """Cloudinary's notifications: signature verified (else 401, nothing written), then applied."""
     if req.method != "POST":
         return _error("INVALID_ARGUMENT", "use POST", http_status=405)
-    from gitalong.errors import GitAlongError
-    from gitalong.services import media
+    from gitalong.core.errors import GitAlongError
+    from gitalong.media import service as media
 
     try:
         status, outcome = media.handle_notification(
@@ -132,7 +132,7 @@ def cloudinary_webhook(req: https_fn.Request) -> https_fn.Response:
 @scheduler_fn.on_schedule(schedule="every 60 minutes", secrets=_SECRETS)
 def media_sweep(event: scheduler_fn.ScheduledEvent) -> None:
     """Retry failed Cloudinary deletions; remove pending uploads that never came (after a day)."""
-    from gitalong.services import media
+    from gitalong.media import service as media
 
     media.sweep(now=event.schedule_time, store=_store())
 
@@ -140,8 +140,8 @@ def media_sweep(event: scheduler_fn.ScheduledEvent) -> None:
 @scheduler_fn.on_schedule(schedule="0 3 1 * *", timezone=scheduler_fn.Timezone("UTC"), secrets=_SECRETS)
 def media_monthly_usage(event: scheduler_fn.ScheduledEvent) -> None:
     """On the 1st: summarise last month's uploads into ``stats/media_usage/months/{yyyy-mm}``."""
-    from gitalong.media import previous_month
-    from gitalong.services import media
+    from gitalong.media import service as media
+    from gitalong.media.model import previous_month
 
     try:
         store = _store()

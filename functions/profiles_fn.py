@@ -22,7 +22,7 @@ from _edge import pubsub_payload
 if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event
 
-logger = logging.getLogger("gitalong.profiles")
+logger = logging.getLogger("gitalong.profiles.model")
 
 CASCADE = ["CLOUDINARY_URL"]
 """Secrets of functions that can run the account-deletion cascade (it destroys Cloudinary assets):
@@ -54,7 +54,7 @@ def _age_s(event: Any) -> float:
 )
 def sync_profile(event: Event[Change[Any]]) -> None:
     """Sync ``profiles/{uid}`` after a write of ``users/{uid}`` (create, update or delete)."""
-    from gitalong.services import profile_sync
+    from gitalong.profiles import sync as profile_sync
 
     profile_sync.on_user_written(event.params["uid"], event.id, _doc(event.data.before), _doc(event.data.after))
 
@@ -62,7 +62,7 @@ def sync_profile(event: Event[Change[Any]]) -> None:
 @pubsub_fn.on_message_published(topic="profile-sync", retry=True, memory=ENCODES, secrets=CASCADE)
 def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
-    from gitalong.services import profile_sync
+    from gitalong.profiles import sync as profile_sync
 
     message = pubsub_payload(event)
     uid = message.get("uid")
@@ -84,7 +84,7 @@ def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedDat
 @scheduler_fn.on_schedule(schedule="every 6 hours", timeout_sec=540, memory=ENCODES, secrets=CASCADE)
 def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
     """Repair drift: missing or outdated cards, missing ``sync_error``, cards of deleted users."""
-    from gitalong.services import profile_sync
+    from gitalong.profiles import sync as profile_sync
 
     profile_sync.reconcile()
 
@@ -92,7 +92,7 @@ def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
 @pubsub_fn.on_message_published(topic="github-enrich", retry=True)
 def enrich_github(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Fetch the user's public GitHub stats onto the card; a rate limit raises so Pub/Sub retries."""
-    from gitalong.services import github_enrichment
+    from gitalong.profiles import github as github_enrichment
 
     message = pubsub_payload(event)
     uid = message.get("uid")
@@ -105,7 +105,7 @@ def enrich_github(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any
 @scheduler_fn.on_schedule(schedule="every day 04:00", timeout_sec=540)
 def refresh_github_stats(event: scheduler_fn.ScheduledEvent) -> None:
     """Queue a GitHub refresh for every card whose stats are due (daily, bounded per run)."""
-    from gitalong.services import github_enrichment
+    from gitalong.profiles import github as github_enrichment
 
     github_enrichment.queue_due()
 
@@ -117,7 +117,7 @@ def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData
     import binascii
     from datetime import UTC, datetime
 
-    from gitalong.services import reencode
+    from gitalong.matching import reencode
 
     published = getattr(event.data.message, "publish_time", None) or event.time
     if isinstance(published, str):
@@ -134,7 +134,7 @@ def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData
 @pubsub_fn.on_message_published(topic="reencode-shard", retry=True, memory=ENCODES, timeout_sec=540)
 def reencode_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-encode one shard's outdated cards; an exception makes Pub/Sub redeliver (idempotent)."""
-    from gitalong.services import reencode
+    from gitalong.matching import reencode
 
     msg = pubsub_payload(event)
     try:

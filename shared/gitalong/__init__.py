@@ -1,7 +1,7 @@
 """GitAlong's domain library, shared by every Cloud Function.
 
 Nothing here imports Firebase: the domain is plain Python (pydantic, numpy), and
-the adapters in :mod:`gitalong.adapters` import their clients lazily.
+the adapters in :mod:`gitalong.infra` import their clients lazily.
 """
 
 __version__ = "0.1.0"

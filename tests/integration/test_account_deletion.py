@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -75,12 +76,16 @@ def seed(db: Any, uid: str, other: str, third: str, swipes: int = 0) -> None:
              timeout=90, what="the post counted for the user")
     # other areas' triggers derive connection records and notifications from the messages: let them settle
     for participant in (uid, other):
-        wait_for(lambda p=participant: col("analytics").document(p).collection("connections")
-                 .document(match_id).get().exists, timeout=90, what="analytics connection records")
+        connection = col("analytics").document(participant).collection("connections").document(match_id)
+        wait_for(partial(_exists, connection), timeout=90, what="analytics connection records")
     for recipient, message in ((other, "m1"), (uid, "m0"), (uid, "m2")):
-        wait_for(lambda r=recipient, m=message: col("notifications").document(r).collection("items")
-                 .document(f"msg_{match_id}_{m}").get().exists, timeout=90, what="message notifications")
+        item = col("notifications").document(recipient).collection("items").document(f"msg_{match_id}_{message}")
+        wait_for(partial(_exists, item), timeout=90, what="message notifications")
     wait_for(lambda: (col("users").document(uid).get().to_dict() or {}).get("sync_error"), what="user sync")
+
+
+def _exists(ref: Any) -> bool:
+    return bool(ref.get().exists)
 
 
 def references_to(db: Any, uid: str) -> list[str]:
@@ -169,7 +174,7 @@ def test_deleting_the_user_document_runs_the_same_cascade(db: Any, uid: str) -> 
 
 
 def test_the_cascade_batches_large_sets_and_is_safe_to_run_again(db: Any, uid: str, monkeypatch: Any) -> None:
-    from gitalong.services import account_deletion
+    from gitalong.account import deletion as account_deletion
 
     other, third = _new_id(), _new_id()
     seed(db, uid, other, third, swipes=620)
@@ -183,7 +188,7 @@ def test_the_cascade_batches_large_sets_and_is_safe_to_run_again(db: Any, uid: s
 def test_removing_the_user_from_many_recommendation_lists_is_not_capped_by_the_retry_budget(
     db: Any, uid: str, monkeypatch: Any
 ) -> None:
-    from gitalong.services import account_deletion
+    from gitalong.account import deletion as account_deletion
 
     monkeypatch.setattr(account_deletion, "BATCH", 2)  # 11 lists: more than 5 attempts x 2 per batch
     owners = [_new_id() for _ in range(11)]
@@ -197,9 +202,10 @@ def test_removing_the_user_from_many_recommendation_lists_is_not_capped_by_the_r
 
 
 def test_a_cascade_interrupted_half_way_is_finished_by_running_it_again(db: Any, uid: str, monkeypatch: Any) -> None:
+    from gitalong.account import deletion as account_deletion
     from gitalong.contract.callables import RecordSwipeRequest
-    from gitalong.errors import NotFound
-    from gitalong.services import account_deletion, swipes
+    from gitalong.core.errors import NotFound
+    from gitalong.swipes import record as swipes
 
     other, third = _new_id(), _new_id()
     seed(db, uid, other, third)
@@ -220,7 +226,7 @@ def test_a_cascade_interrupted_half_way_is_finished_by_running_it_again(db: Any,
 
 
 def test_media_records_go_through_the_media_service(db: Any, uid: str, monkeypatch: Any) -> None:
-    from gitalong.services import account_deletion
+    from gitalong.account import deletion as account_deletion
 
     try:
         from fakes import cloudinary_server

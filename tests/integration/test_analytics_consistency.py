@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from gitalong.services import counters
+from gitalong.infra import counters
 from support.emulators import Emulators, wait_for
 
 
@@ -58,3 +58,23 @@ def test_the_weekly_check_repairs_what_it_finds_and_reports_it(emulators: Emulat
     assert total("counters_vs_documents", "fixed") == total("counters_vs_documents", "found")
     assert total("users_without_profiles", "found") == 0
     assert all("error" not in r["checks"][name] for r in reports for name in r["checks"])
+
+
+def test_the_weekly_check_rebuilds_a_card_that_went_missing(db: Any, uid: str) -> None:
+    from gitalong.profiles import consistency
+
+    # GIVEN a user whose card was lost after the trigger built it
+    lost = f"{uid}lost"
+    db.collection("users").document(lost).set({"display_name": "Lost", "skills_to_offer": "I teach Flutter"})
+    wait_for(lambda: db.collection("profiles").document(lost).get().exists, what="card built")
+    db.collection("profiles").document(lost).delete()
+
+    # WHEN the check for users without cards runs
+    check = consistency.users_without_profiles()
+
+    # THEN the card is rebuilt from the user document, with its vectors, and the repair is reported
+    card = db.collection("profiles").document(lost).get().to_dict()
+    assert card is not None and card["display_name"] == "Lost" and card["skills_to_offer"] == "I teach Flutter"
+    assert "offer_vec" in card and card["source_hash"]
+    assert lost in check["examples"] or check["found"] > len(check["examples"])
+    assert check["fixed"] >= 1

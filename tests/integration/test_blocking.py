@@ -67,7 +67,7 @@ def test_blocking_ends_the_match_removes_swipes_and_recommendations_and_refuses_
         assert [i["id"] for i in recs["items"]] == ["keep"] and recs["candidate_ids"] == ["keep"]
     assert emulators.call("record_swipe", {"target_id": a, "direction": "right"}, uid=b).status == "FAILED_PRECONDITION"
     assert emulators.call("record_swipe", {"target_id": b, "direction": "right"}, uid=a).status == "FAILED_PRECONDITION"
-    from gitalong.services.blocks import blocked_ids
+    from gitalong.safety.blocks import blocked_ids
 
     assert blocked_ids(a) == {b} and blocked_ids(b) == {a}
     assert emulators.call("block_user", {"target_id": a}, uid=a).status == "INVALID_ARGUMENT"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from test_recommendations import seed
-
+from support.cards import seed
 from support.emulators import Emulators
 
 

@@ -56,7 +56,7 @@ def test_a_message_updates_the_match_and_notifies_and_pushes_to_the_other_partic
 
 
 def test_a_conversation_starts_when_both_sides_have_written(emulators: Emulators, db: Any) -> None:
-    from gitalong.services import counters
+    from gitalong.infra import counters
 
     a, b, match_id = _matched_pair(db)
     _send(db, match_id, a, "one")
@@ -69,7 +69,7 @@ def test_a_conversation_starts_when_both_sides_have_written(emulators: Emulators
 
 
 def test_messages_from_strangers_or_on_ended_matches_change_nothing(emulators: Emulators, db: Any) -> None:
-    from gitalong.services import matches
+    from gitalong.swipes import matches
 
     a, b, match_id = _matched_pair(db)
     _, d, ended = _matched_pair(db, status="inactive")
@@ -85,7 +85,7 @@ def test_messages_from_strangers_or_on_ended_matches_change_nothing(emulators: E
 def test_an_older_message_delivered_late_does_not_replace_the_newer_preview(emulators: Emulators, db: Any) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from gitalong.services import matches
+    from gitalong.swipes import matches
 
     a, b, match_id = _matched_pair(db)
     now = datetime.now(UTC)
@@ -96,7 +96,7 @@ def test_an_older_message_delivered_late_does_not_replace_the_newer_preview(emul
 
 
 def test_the_same_event_twice_notifies_once(emulators: Emulators, db: Any) -> None:
-    from gitalong.services import matches
+    from gitalong.swipes import matches
 
     a, b, match_id = _matched_pair(db)
     message = {"sender_id": a, "text": "once", "created_at": None}

@@ -43,7 +43,7 @@ def test_setting_a_github_username_adds_stats_and_languages_to_the_card(
     import numpy as np
 
     from gitalong.matching.encode import encode_skills
-    from gitalong.taxonomy import normalize_skills
+    from gitalong.profiles.taxonomy import normalize_skills
 
     stored = np.asarray(list(db.collection("profiles").document(uid).get().get("skills_vec")), dtype=np.float32)
     with_languages = encode_skills(normalize_skills(["flutter", "Dart", "Rust", "Swift"]))
@@ -63,8 +63,8 @@ def test_an_unknown_github_user_is_marked_not_found_without_a_retry_storm(
 def test_a_rate_limited_fetch_asks_pubsub_to_retry_and_then_gives_up_gracefully(
     db: Any, uid: str, fake: github_server.FakeGitHub
 ) -> None:
-    from gitalong.adapters import github as gh
-    from gitalong.services import github_enrichment
+    from gitalong.infra import github as gh
+    from gitalong.profiles import github as github_enrichment
 
     login = _login()
     fake.add(github_server.FakeUser(login, repos={"a": {"Go": 1}}, rate_limited="reset", retry_after_s=3600))

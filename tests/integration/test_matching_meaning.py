@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _card(person: dict[str, Any], name: str) -> dict[str, Any]:
     from google.cloud.firestore import SERVER_TIMESTAMP
 
-    from gitalong.profiles import validate
-    from gitalong.services.profile_sync import card_document
+    from gitalong.profiles.model import validate
+    from gitalong.profiles.sync import card_document
 
     profile, errors = validate({"display_name": name, **person})
     assert profile is not None, errors

@@ -38,7 +38,7 @@ def fresh_fake(cloudinary_fake: Control) -> Control:
 
 def upload(emulators: Emulators, uid: str | None, kind: str, name: str, data: bytes,
            token: str | None = None) -> requests.Response:
-    headers = {"Authorization": f"Bearer {token or id_token(uid)}"} if uid or token else {}
+    headers = {"Authorization": f"Bearer {token or id_token(uid or '')}"} if uid or token else {}
     return emulators.session.post(emulators.url("upload_media"), headers=headers, data={"kind": kind},
                                   files={"file": (name, data)}, timeout=120)
 
@@ -153,7 +153,7 @@ def test_the_file_quota_refuses_a_new_signature_and_the_byte_quota_an_upload(
     assert upload(emulators, uid, "showcase", "a.png", png(size=5000)).status_code == 201
     # now 100 files: the 101st is refused already at signing
     refused = emulators.call("create_upload_signature", {"kind": "avatar"}, uid=uid)
-    assert refused.status == "RESOURCE_EXHAUSTED" and refused.error["details"]["quota"] == "files"
+    assert refused.status == "RESOURCE_EXHAUSTED" and (refused.error or {})["details"]["quota"] == "files"
 
 
 def test_concurrent_signatures_for_the_last_free_file_let_exactly_one_through(uid: str, db: Any) -> None:
@@ -161,10 +161,10 @@ def test_concurrent_signatures_for_the_last_free_file_let_exactly_one_through(ui
     from concurrent.futures import ThreadPoolExecutor
 
     import fakes.cloudinary_server as fake
-    from gitalong.adapters.cloudinary_store import CloudinaryStore, settings_from
     from gitalong.contract.callables import CreateUploadSignatureRequest
-    from gitalong.errors import GitAlongError
-    from gitalong.services import media
+    from gitalong.core.errors import GitAlongError
+    from gitalong.infra.cloudinary_store import CloudinaryStore, settings_from
+    from gitalong.media import service as media
 
     batch = db.batch()
     for i in range(99):

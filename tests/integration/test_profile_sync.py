@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -119,7 +120,7 @@ def test_each_of_23_malformed_profiles_gets_a_clear_sync_error_and_keeps_its_las
     users = {f"m{uuid.uuid4().hex[:16]}": case for case in MALFORMED}
     for user_id in users:
         db.collection("users").document(user_id).set(ADA)
-    good = {u: wait_for(lambda u=u: _card(db, u), what=f"card of {u}") for u in users}
+    good = {u: wait_for(partial(_card, db, u), what=f"card of {u}") for u in users}
     for user_id, (_, change, _) in users.items():
         db.collection("users").document(user_id).update(change)
 
@@ -155,7 +156,7 @@ def test_fixing_an_invalid_profile_clears_sync_error_and_publishes_the_fix(db: A
 
 
 def test_the_same_event_delivered_twice_applies_and_publishes_once(db: Any, uid: str) -> None:
-    from gitalong.services import profile_sync
+    from gitalong.profiles import sync as profile_sync
 
     db.collection("users").document(uid).set(ADA)
     wait_for(lambda: _card(db, uid), what="card")
@@ -247,7 +248,7 @@ def test_two_quick_updates_end_with_the_newest_on_the_card(db: Any, uid: str) ->
 def test_a_card_newer_than_the_source_read_is_never_overwritten(db: Any, uid: str) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from gitalong.services import profile_sync
+    from gitalong.profiles import sync as profile_sync
 
     ref = db.collection("users").document(uid)
     ref.set({**ADA, "bio": "old"})
@@ -271,14 +272,14 @@ def test_reconciliation_runs_continue_where_the_last_stopped_and_start_over_at_t
     """limit=2 and three users: the second run visits the third user, the third run starts over."""
     import uuid
 
-    from gitalong.services import profile_sync
+    from gitalong.profiles import sync as profile_sync
 
     prefix = f"r{uuid.uuid4().hex[:8]}"
     uids = [f"{prefix}{i}" for i in range(3)]
     for user_id in uids:
         db.collection("users").document(user_id).set(ADA)
     for user_id in uids:
-        wait_for(lambda u=user_id: _card(db, u), what=f"card of {user_id}")
+        wait_for(partial(_card, db, user_id), what=f"card of {user_id}")
     for user_id in uids:  # drift on every card: each run repairs exactly those it visits
         db.collection("profiles").document(user_id).update({"source_hash": "stale"})
     publish = lambda topic, message: None  # noqa: E731 - these tests don't look at messages

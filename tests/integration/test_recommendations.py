@@ -8,36 +8,12 @@ from typing import Any
 
 import pytest
 
+from support.cards import seed
 from support.emulators import Emulators, wait_for
 
 
 def _id(tag: str) -> str:
     return f"{tag}{uuid.uuid4().hex[:12]}"
-
-
-def seed(db: Any, uid: str, offer: str = "", need: str = "", skills: list[str] | None = None, **card: Any) -> str:
-    """Write a public card with its vectors, as the profile trigger does (same encoder, same fields)."""
-    from google.cloud.firestore import SERVER_TIMESTAMP
-    from google.cloud.firestore_v1.vector import Vector
-
-    from gitalong.matching.encode import card_vectors
-
-    skills = skills or []
-    vecs = card_vectors(offer, need, skills)
-    db.collection("profiles").document(uid).set(
-        {
-            "display_name": card.pop("display_name", uid),
-            "city": card.pop("city", "Lagos"),
-            "role": card.pop("role", "student"),
-            "skills": skills,
-            "skills_to_offer": offer,
-            "services_needed": need,
-            "updated_at": SERVER_TIMESTAMP,
-            **{k: Vector(v) if isinstance(v, list) else v for k, v in vecs.items()},
-            **card,
-        }
-    )
-    return uid
 
 
 @pytest.fixture
@@ -143,7 +119,7 @@ def test_a_run_of_several_shards_completes_once_every_shard_is_done_with_every_u
 ) -> None:
     """Shards finish close together and each records itself in one transaction: none of them
     overwrites another's count."""
-    from gitalong.services import recompute
+    from gitalong.matching import recompute
 
     run_id = f"test-{uuid.uuid4().hex[:8]}"
     job = recompute.start_run(run_id, shards=4)  # publishes 4 recompute-shard messages

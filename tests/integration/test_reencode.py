@@ -6,6 +6,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -51,15 +52,18 @@ def _same_vectors(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(max(abs(x - y) for x, y in zip(va[n], vb[n], strict=True)) < 1e-6 for n in VECTORS)
 
 
+def _current_card(db: Any, uid: str) -> dict[str, Any] | None:
+    """The card of ``uid`` once it carries the current encoder's vectors."""
+    card = _card(db, uid)
+    return card if card and card.get("encoder") == ENCODER_ID else None
+
+
 def _seed(db: Any, uids: list[str]) -> dict[str, dict[str, Any]]:
     """Write ``users/{uid}`` for each and return the cards the trigger made of them."""
     for i, user_id in enumerate(uids):
         db.collection("users").document(user_id).set(_user(i))
     return {
-        user_id: wait_for(
-            lambda u=user_id: (c := _card(db, u)) and c.get("encoder") == ENCODER_ID and c, what=f"card of {user_id}"
-        )
-        for user_id in uids
+        user_id: wait_for(partial(_current_card, db, user_id), what=f"card of {user_id}") for user_id in uids
     }
 
 
@@ -183,7 +187,7 @@ def test_a_run_re_encodes_every_outdated_card_once_without_a_profile_update_per_
 
 
 def test_a_run_over_three_shards_counts_each_card_in_exactly_one_and_completes_after_the_last(db: Any) -> None:
-    from gitalong.services import reencode
+    from gitalong.matching import reencode
 
     prefix = f"rs{uuid.uuid4().hex[:8]}"
     uids = [f"{prefix}{i}" for i in range(7)]

@@ -150,7 +150,7 @@ def test_the_same_swipe_id_twice_returns_the_first_result_and_writes_nothing_mor
     assert retry.result == first.result == {"swipe_id": "retry-1", "matched": False, "match_id": None}
     after = db.collection("swipes").document(f"{ada}_{bob}").get()
     assert after.get("direction") == "right" and after.update_time == before.update_time
-    from gitalong.services import counters
+    from gitalong.infra import counters
 
     assert counters.read(ada)["swipes_given"] == 1
 
@@ -170,7 +170,7 @@ def test_project_interest_reaches_the_owner_and_matches_only_when_the_owner_swip
     assert liked.result["matched"] is False
     swipe = db.collection("swipes").document(f"{fan}_{project}").get().to_dict()
     assert swipe["project_owner_id"] == owner and swipe["target_type"] == "project"
-    from gitalong.services.swipes import interested_users
+    from gitalong.swipes.record import interested_users
 
     assert [s["swiper_id"] for s in interested_users(owner, project)] == [fan]
     note = db.collection("notifications").document(owner).collection("items").document(f"interest_{fan}_{project}")
@@ -215,7 +215,7 @@ def test_the_day_bucket_refuses_for_as_long_as_it_takes_to_refill(emulators: Emu
 
 
 def test_counters_count_swipes_given_received_and_matches(emulators: Emulators, db: Any) -> None:
-    from gitalong.services import counters
+    from gitalong.infra import counters
 
     ada, bob, cy = _user(db), _user(db), _user(db)
     _swipe(emulators, ada, bob)

@@ -76,7 +76,7 @@ def test_racing_mutual_swipes_make_exactly_one_match_per_pair(emulators: Emulato
             assert any(r["matched"] for r in ok), f"both calls for {match_id} missed the match"
             assert db.collection("matches").document(match_id).get().get("participants") == sorted((a, b))
     # exactly one match per pair (one id, created once: its counters moved once), none besides
-    from gitalong.services import counters
+    from gitalong.infra import counters
 
     matches = {snap.id for snap in db.collection("matches").stream()}
     expected = {"_".join(sorted(p)) for p in pairs if all(outcomes[k].status == "OK" for k in (p, p[::-1]))}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gitalong.adapters.transactions import LazyTransaction, run_transaction
+from gitalong.infra.transactions import LazyTransaction, run_transaction
 
 
 def _ref(db: Any, collection: str = "tx_tests") -> Any:

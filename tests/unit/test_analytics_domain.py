@@ -7,10 +7,16 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from gitalong import analytics
+from gitalong.analytics import model as analytics
+from gitalong.community.model import (
+    counted_skills,
+    event_problems,
+    event_score,
+    event_skills,
+    post_problems,
+    skill_overlap,
+)
 from gitalong.contract.callables import GetAnalyticsRequest, RecommendEventsRequest
-from gitalong.events import event_problems, event_score, event_skills, skill_overlap
-from gitalong.showcase import counted_skills, post_problems
 
 TODAY = date(2026, 3, 10)
 

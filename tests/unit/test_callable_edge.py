@@ -9,7 +9,7 @@ import pytest
 from firebase_functions import https_fn
 
 from _edge import run_callable
-from gitalong.errors import FailedPrecondition, ResourceExhausted
+from gitalong.core.errors import FailedPrecondition, ResourceExhausted
 
 
 def _request(data: Any, uid: str | None = "alice") -> Any:

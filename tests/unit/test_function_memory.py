@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-ENCODER_MODULES = ("gitalong.matching.encoder", "gitalong.matching.encode", "gitalong.services.profile_sync",
-                   "gitalong.services.search", "gitalong.services.recommendations", "gitalong.services.reencode")
+ENCODER_MODULES = ("gitalong.matching.encoder", "gitalong.matching.encode", "gitalong.profiles.sync",
+                   "gitalong.matching.search", "gitalong.matching.recommendations", "gitalong.matching.reencode")
 NEEDS_1_GIB = [
     "sync_profile", "retry_profile_sync", "reconcile_profiles", "reencode_profiles", "reencode_shard",
     "get_recommendations",

@@ -84,6 +84,7 @@ def test_write_time_vectors_are_the_query_time_encoding_of_the_same_text() -> No
     assert np.allclose(vectors["offer_vec"], encode_text(offer_text(offer, skills)), atol=1e-6)
     card = card_vectors(offer, need, skills)
     assert card["encoder"] == ENCODER_ID
+    assert isinstance(card["rerank"], bytes)
     unpacked = unpack_pair(card["rerank"])
     assert unpacked is not None
     assert np.allclose(unpacked[0], vectors["offer_vec"], atol=2e-3)
@@ -145,7 +146,7 @@ def test_the_encoder_works_with_the_network_unreachable() -> None:
 
 def test_importing_the_encoder_does_not_load_onnxruntime_until_the_first_text() -> None:
     code = (
-        "import sys; import gitalong.matching.encode, gitalong.services.recommendations, gitalong.services.search;"
+        "import sys; import gitalong.matching.encode, gitalong.matching.recommendations, gitalong.matching.search;"
         "print('onnxruntime' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from gitalong.matching.encode import card_vectors
 from gitalong.matching.index import CandidateIndex
-from gitalong.services.matching_store import vec
-from gitalong.services.recompute import shard_of
+from gitalong.matching.recompute import shard_of
+from gitalong.matching.store import vec
 
 
 def _card(offer: str, need: str) -> dict[str, object]:

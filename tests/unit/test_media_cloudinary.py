@@ -10,9 +10,11 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from flask import Request
+from werkzeug.test import EnvironBuilder
 
 from fakes import cloudinary_server as fake
-from gitalong.adapters.cloudinary_store import (
+from gitalong.infra.cloudinary_store import (
     CloudinaryStore,
     MediaNotConfigured,
     StoreError,
@@ -132,7 +134,6 @@ def test_missing_settings_are_named() -> None:
 
 def test_a_media_callable_without_cloudinary_settings_fails_naming_the_secret(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from types import SimpleNamespace
 
     from firebase_functions import https_fn
 
@@ -141,7 +142,11 @@ def test_a_media_callable_without_cloudinary_settings_fails_naming_the_secret(
 
     for name in ("CLOUDINARY_URL", "CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    request = SimpleNamespace(data={"kind": "avatar"}, auth=SimpleNamespace(uid="alice", token={}))
+    request = https_fn.CallableRequest(
+        data={"kind": "avatar"},
+        raw_request=Request(EnvironBuilder().get_environ()),
+        auth=https_fn.AuthData("alice", {}),
+    )
     with pytest.raises(https_fn.HttpsError) as caught:
         run_callable("create_upload_signature", request, lambda uid, r: media_fn._store())
     assert caught.value.code == https_fn.FunctionsErrorCode.FAILED_PRECONDITION

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gitalong import media
-from gitalong.errors import InvalidArgument, ResourceExhausted
+from gitalong.core.errors import InvalidArgument, ResourceExhausted
+from gitalong.media import model as media
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 16
 JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
@@ -84,7 +84,7 @@ def test_the_quota_counts_live_records_and_refuses_the_file_or_byte_over() -> No
     assert caught.value.details == {"quota": "bytes", "used": 400, "limit": 1000}
     with pytest.raises(ResourceExhausted) as caught:
         media.check_quota(media.Usage(files=3, bytes=0), limits)
-    assert caught.value.details["quota"] == "files"
+    assert (caught.value.details or {})["quota"] == "files"
 
 
 def test_limits_come_from_the_environment_when_set() -> None:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from fakes import github_server
-from gitalong.adapters import github as gh
+from gitalong.infra import github as gh
 
 _PRIVATE: list[tuple[github_server.FakeGitHub, str]] = []
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from gitalong import profiles
-from gitalong.services import profile_sync
+from gitalong.profiles import model as profiles
+from gitalong.profiles import sync as profile_sync
 
 VALID: dict[str, Any] = {
     "display_name": "Zoë 李 🚀", "bio": "b" * 1000, "city": "Kraków", "role": "contributor",
@@ -54,11 +54,16 @@ def test_the_source_hash_ignores_spelling_but_not_content() -> None:
     assert digest({"skills": ["js"]}) != digest({"skills": ["js", "go"]})
 
 
+def _record(calls: list[str], uid: str) -> profile_sync.Outcome:
+    calls.append(uid)
+    return profile_sync.Outcome("synced")
+
+
 def test_a_write_of_fcm_tokens_only_is_filtered_before_any_read() -> None:
     calls: list[str] = []
     outcome = profile_sync.on_user_written(
         "u1", "e1", {**VALID, "fcm_tokens": ["a"]}, {**VALID, "fcm_tokens": ["b"], "sync_error": None},
-        run=lambda uid, event: calls.append(uid),
+        run=lambda uid, event: _record(calls, uid),
     )
     assert outcome.status == "irrelevant" and calls == []
 
@@ -88,5 +93,5 @@ def test_a_programming_error_in_the_trigger_is_not_retried_forever() -> None:
 def test_an_event_with_neither_before_nor_after_does_nothing() -> None:
     """Deleting a missing document still fires ``written``; reacting to it would loop with the cascade."""
     calls: list[str] = []
-    outcome = profile_sync.on_user_written("u1", "e1", None, None, run=lambda uid, event: calls.append(uid))
+    outcome = profile_sync.on_user_written("u1", "e1", None, None, run=lambda uid, event: _record(calls, uid))
     assert outcome.status == "irrelevant" and calls == []

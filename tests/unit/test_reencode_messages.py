@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gitalong.matching import ENCODER_ID
-from gitalong.services import reencode
+from gitalong.matching import ENCODER_ID, reencode
+from support.manifest import endpoint_of
 
 AT = datetime(2026, 12, 1, 3, 7, 59, tzinfo=UTC)
 
@@ -170,12 +170,13 @@ def test_an_empty_shard_still_writes_its_final_checkpoint() -> None:
 def test_the_shard_function_declares_retry_1_gib_and_540_s_and_the_start_function_its_topic() -> None:
     import profiles_fn
 
-    shard = profiles_fn.reencode_shard.__firebase_endpoint__
+    shard = endpoint_of(profiles_fn.reencode_shard)
     assert shard.eventTrigger == {
         "eventType": "google.cloud.pubsub.topic.v1.messagePublished",
         "retry": True,
         "eventFilters": {"topic": "reencode-shard"},
     }
     assert (shard.availableMemoryMb, shard.timeoutSeconds) == (1024, 540)
-    start = profiles_fn.reencode_profiles.__firebase_endpoint__
+    start = endpoint_of(profiles_fn.reencode_profiles)
+    assert start.eventTrigger is not None
     assert start.eventTrigger["eventFilters"] == {"topic": "reencode-profiles"}

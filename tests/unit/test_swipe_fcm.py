@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gitalong.adapters import fcm
+from gitalong.infra import fcm
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gitalong.swipes import Bucket, BucketLimit, is_positive, match_id, preview, refill, take
+from gitalong.core.buckets import Bucket, BucketLimit, refill, take
+from gitalong.swipes.model import is_positive, match_id, preview
 
 MINUTE = BucketLimit("minute", 100, 60.0)
 DAY = BucketLimit("day", 1000, 86_400.0)

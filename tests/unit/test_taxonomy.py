@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from gitalong import taxonomy
+from gitalong.profiles import taxonomy
 
 
 @pytest.mark.parametrize(

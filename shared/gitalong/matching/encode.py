@@ -20,9 +20,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from gitalong import taxonomy
 from gitalong.matching import ENCODER_ID, VECTOR_DIM
 from gitalong.matching.encoder import encode_text, encode_texts
+from gitalong.profiles import taxonomy
 
 __all__ = [
     "ENCODER_ID",

@@ -4,7 +4,7 @@ Rows hold ``offer_vec``, ``need_vec`` and ``skills_vec`` (float32, contiguous pe
 by doubling) and the card's city. :meth:`CandidateIndex.reciprocal` ranks *everyone* by the
 reciprocal score (no candidate pool to miss someone who is only moderately close in both
 directions); :meth:`CandidateIndex.nearest` is plain top-k on one field. Pure numpy; the
-Firestore side that fills and refreshes it is ``services/candidate_index.py``.
+Firestore side that fills and refreshes it is :mod:`gitalong.matching.candidate_index`.
 
 Cost per query: 2 x N x 384 multiply-adds for reciprocal (≈ 1 ms at N = 10k, ≈ 10 ms at 100k
 on one core); memory 4.6 KB per person (460 MB at 100k: where this design bends, see

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from gitalong import taxonomy
+from gitalong.profiles import taxonomy
 
 CLOSE = 0.6
 """A (hubness-corrected, see ``scoring.Population``) score above which two texts are about the same

@@ -29,7 +29,7 @@ class Exclusions:
     cols: I64
 
     @classmethod
-    def from_lists(cls, lists: Sequence[Sequence[int]]) -> Exclusions:
+    def from_lists(cls, lists: Sequence[Sequence[int] | np.ndarray]) -> Exclusions:
         lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
         ptr = np.zeros(len(lists) + 1, dtype=np.int64)
         np.cumsum(lengths, out=ptr[1:])

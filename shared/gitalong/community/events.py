@@ -1,0 +1,208 @@
+"""Event use cases: keep event skills, attendee counts and per-user attendance lists true."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from gitalong.analytics import service as analytics
+from gitalong.community import model as domain
+from gitalong.infra import firestore
+
+logger = logging.getLogger(__name__)
+
+DERIVED_FIELDS = ("canonical_skills", "attendee_count", "sync_error")
+"""Fields of ``events/{eventId}`` only functions write."""
+
+
+def _source(event: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if event is None else {k: v for k, v in event.items() if k not in DERIVED_FIELDS}
+
+
+def on_event_written(
+    event_id: str, cloud_event_id: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> None:
+    """An event changed: write its canonical skills or ``sync_error``, adjust the skill counts.
+
+    Writes of the derived fields alone (ours) are recognized and ignored.
+    """
+    source_before, source_after = _source(before), _source(after)
+    if source_before == source_after:
+        return
+    db = firestore.client()
+    ref = db.collection("events").document(event_id)
+    old, new = domain.event_skills(source_before), domain.event_skills(source_after)
+    batch = db.batch()
+    analytics.add_skill_deltas(batch, "events", f"event:{event_id}", old, new)
+    counted = analytics.commit_once(batch, cloud_event_id, "event-skills")
+    if source_after is None:
+        logger.info("event %s deleted: its skills no longer count", event_id)
+        return
+    problems = domain.event_problems(source_after)
+    assert after is not None
+    fields: dict[str, Any] = {
+        "canonical_skills": sorted(new),
+        "sync_error": problems[0]["message"] if problems else None,
+    }
+    if any(after.get(k) != v for k, v in fields.items()):
+        ref.set(fields, merge=True)
+    logger.info(
+        "event %s synced (%s): skills %s%s",
+        event_id,
+        "counted" if counted else "redelivery",
+        sorted(new),
+        f", invalid: {problems}" if problems else "",
+    )
+
+
+def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exists: bool, after_exists: bool) -> None:
+    """An attendance came or went: count it once, and mirror the current state for the user.
+
+    The count change (+1/-1 from before/after) commits with the event's ledger entry, so a
+    redelivery counts nothing; the mirror ``analytics/{uid}/attended/{eventId}`` follows
+    the attendee document as it is *now*, so out-of-order deliveries converge.
+    """
+    db = firestore.client()
+    gcf = analytics._fs()
+    event_ref = db.collection("events").document(event_id)
+    event_snap = event_ref.get()
+    delta = int(after_exists) - int(before_exists)
+    if delta:
+        batch = db.batch()
+        if event_snap.exists:
+            batch.update(event_ref, {"attendee_count": gcf.Increment(delta)})
+        user_record = db.collection("analytics").document(uid)
+        if delta > 0 or user_record.get().exists:  # a decrement never re-creates a deleted user's record
+            batch.set(user_record, {"events_attended": gcf.Increment(delta)}, merge=True)
+        if analytics.commit_once(batch, cloud_event_id, "attendance"):
+            logger.info("attendance %s/%s counted %+d", event_id, uid, delta)
+    _mirror_attendance(event_id, uid, event_snap.to_dict() if event_snap.exists else None)
+
+
+def _mirror_attendance(event_id: str, uid: str, event: Mapping[str, Any] | None) -> None:
+    db = firestore.client()
+    attendee = db.collection("events").document(event_id).collection("attendees").document(uid).get()
+    mirror = db.collection("analytics").document(uid).collection("attended").document(event_id)
+    if not attendee.exists:
+        mirror.delete()
+        return
+    data = attendee.to_dict() or {}
+    event = event or {}
+    mirror.set(
+        {
+            "uid": uid,
+            "event_id": event_id,
+            "title": event.get("title"),
+            "category": event.get("category"),
+            "event_start": event.get("start"),
+            "attended_at": data.get("created_at") or attendee.create_time,
+        }
+    )
+
+
+# --- recommend_events ---------------------------------------------------------------
+
+UPCOMING_SCAN = 100
+SIMILAR_USERS = 30
+RECENT_EVENTS = 10
+CO_ATTENDEES_PER_EVENT = 50
+
+
+def recommend_events(uid: str, request: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Rank upcoming events for ``uid`` by skill overlap and by what similar users attend.
+
+    Similar users are the ones who attended the same events as the caller. Past events and
+    events the caller attends already are left out. Bounded reads: the caller's profile,
+    ``UPCOMING_SCAN`` upcoming events, ``RECENT_EVENTS`` × ``CO_ATTENDEES_PER_EVENT`` attendees,
+    and one collection-group query for what the similar users attend.
+    """
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    from gitalong.community.model import canonical_skills
+
+    now = now or datetime.now(UTC)
+    db = firestore.client()
+    profile = db.collection("profiles").document(uid).get().to_dict() or {}
+    mine = set(canonical_skills([*(profile.get("skills") or []), *(profile.get("tech_stack") or [])]))
+    upcoming = list(
+        db.collection("events")
+        .where(filter=FieldFilter("start", ">=", now))
+        .order_by("start")
+        .limit(UPCOMING_SCAN)
+        .stream()
+    )
+    if not upcoming:
+        return {"events": []}
+    attendee_refs = [snap.reference.collection("attendees").document(uid) for snap in upcoming]
+    attending = {
+        s.reference.parent.parent.id for s in db.get_all(attendee_refs, field_paths=["created_at"]) if s.exists
+    }
+    going = _similar_users_going(uid, now)
+    ranked = []
+    for snap in upcoming:
+        if snap.id in attending:
+            continue
+        event = snap.to_dict() or {}
+        if event.get("sync_error"):
+            continue
+        skills = set(event.get("canonical_skills") or domain.event_skills(event))
+        overlap = domain.skill_overlap(mine, skills)
+        similar = going.get(snap.id, 0)
+        reasons = []
+        shared = sorted(s for s in skills if s.lower() in {m.lower() for m in mine})
+        if shared:
+            reasons.append("skills: " + ", ".join(shared[:5]))
+        if similar:
+            reasons.append(f"{similar} people who attend your events are going")
+        ranked.append((domain.event_score(overlap, similar), event.get("start"), snap.id, reasons, event))
+    ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
+    return {
+        "events": [
+            {"id": event_id, "score": score, "reasons": reasons, "event": _card(event)}
+            for score, _, event_id, reasons, event in ranked[: request.limit]
+        ]
+    }
+
+
+def _similar_users_going(uid: str, now: datetime) -> Counter[str]:
+    """Upcoming event id → how many of the caller's most frequent co-attendees attend it."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    db = firestore.client()
+    recent = (
+        db.collection("analytics")
+        .document(uid)
+        .collection("attended")
+        .order_by("attended_at", direction="DESCENDING")
+        .limit(RECENT_EVENTS)
+        .stream()
+    )
+    co: Counter[str] = Counter()
+    for snap in recent:
+        attendees = db.collection("events").document(snap.id).collection("attendees")
+        co.update(a.id for a in attendees.select([]).limit(CO_ATTENDEES_PER_EVENT).stream() if a.id != uid)
+    similar = [user for user, _ in co.most_common(SIMILAR_USERS)]
+    if not similar:
+        return Counter()
+    query = (
+        db.collection_group("attended")
+        .where(filter=FieldFilter("uid", "in", similar))
+        .where(filter=FieldFilter("event_start", ">=", now))
+        .select(["event_id"])
+    )
+    return Counter(str((s.to_dict() or {}).get("event_id")) for s in query.stream())
+
+
+def _card(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "title": event.get("title") or "",
+        "category": event.get("category"),
+        "department": event.get("department"),
+        "start": event.get("start"),
+        "end": event.get("end"),
+        "attendee_count": int(event.get("attendee_count") or 0),
+        "skills": sorted(event.get("canonical_skills") or []),
+    }

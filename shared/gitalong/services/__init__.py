@@ -1,1 +1,0 @@
-"""Use cases: each reads and writes through the adapters and applies the domain."""
