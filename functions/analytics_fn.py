@@ -67,6 +67,6 @@ def daily_engagement(event: scheduler_fn.ScheduledEvent) -> None:
 @scheduler_fn.on_schedule(schedule="30 3 * * 1", timezone=scheduler_fn.Timezone("Etc/UTC"), timeout_sec=540)
 def weekly_consistency(event: scheduler_fn.ScheduledEvent) -> None:
     """Check derived data against its sources, repair what can be, report in ``stats/consistency/runs``."""
-    from gitalong.profiles import consistency
+    from gitalong.maintenance import consistency
 
     consistency.run(event.schedule_time)

@@ -60,7 +60,9 @@ logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(mes
 logging.getLogger("gitalong").setLevel(logging.INFO)
 
 # The emulator re-imports main on every code change, in the same process.
-if not firebase_admin._apps:
+try:
+    firebase_admin.get_app()
+except ValueError:  # no default app yet
     firebase_admin.initialize_app()
 
 __all__ = [

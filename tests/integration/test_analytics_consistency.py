@@ -61,7 +61,7 @@ def test_the_weekly_check_repairs_what_it_finds_and_reports_it(emulators: Emulat
 
 
 def test_the_weekly_check_rebuilds_a_card_that_went_missing(db: Any, uid: str) -> None:
-    from gitalong.profiles import consistency
+    from gitalong.maintenance import consistency
 
     # GIVEN a user whose card was lost after the trigger built it
     lost = f"{uid}lost"

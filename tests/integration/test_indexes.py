@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INDEX_FILE = ROOT / "firestore.indexes.json"
 QUERY_METHODS = {"where", "order_by", "find_nearest", "collection_group"}
 SOURCE_ROOTS = ("shared/gitalong", "functions")
+GENERIC_HELPERS = {"shared/gitalong/infra/firestore.py::where"}  # builds what its (listed) callers ask for
 EQUALITY = {"==", "in"}
 ARRAY = {"array_contains", "array_contains_any"}
 RANGE = {"<", "<=", ">", ">=", "!=", "not-in"}
@@ -65,7 +66,7 @@ CATALOGUE: list[QueryShape] = [
     # --- account deletion --------------------------------------------------------------
     QueryShape("recommendations naming a user", f"{LIB}/account/deletion.py::_remove_from_recommendations",
                "recommendations", (("candidate_ids", "array_contains", "u1"),), match={"candidate_ids": ["u1"]}),
-    QueryShape("media of a user (fallback)", f"{LIB}/account/deletion.py::_delete_media", "media",
+    QueryShape("media of a user (account deletion)", f"{LIB}/media/store.py::media_of", "media",
                (("owner_id", "==", "u1"),), match={"owner_id": "u1"}),
     QueryShape("swipes given", f"{LIB}/account/deletion.py::delete_user_data", "swipes",
                (("swiper_id", "==", "u1"),), match={"swiper_id": "u1"}),
@@ -143,26 +144,24 @@ CATALOGUE: list[QueryShape] = [
     QueryShape("swipes on the other's projects", f"{LIB}/safety/blocks.py::block_user", "swipes",
                (("swiper_id", "==", "u1"), ("project_owner_id", "==", "u2")),
                match={"swiper_id": "u1", "project_owner_id": "u2"}),
-    QueryShape("blocks either way", f"{LIB}/safety/blocks.py::blocked_ids", "blocks",
-               (("blocker_id", "==", "u1"),), match={"blocker_id": "u1"}),
-    QueryShape("interested users", f"{LIB}/swipes/record.py::interested_users", "swipes",
+    QueryShape("interested users", f"{LIB}/swipes/store.py::interest_in_projects_of", "swipes",
                (("project_owner_id", "==", "u2"), ("direction", "in", ["right", "super"])),
                (("updated_at", "DESCENDING"),),
                match={"project_owner_id": "u2", "direction": "super", "updated_at": NOW}),
-    QueryShape("interested users of one project", f"{LIB}/swipes/record.py::interested_users", "swipes",
+    QueryShape("interested users of one project", f"{LIB}/swipes/store.py::interest_in_projects_of", "swipes",
                (("project_owner_id", "==", "u2"), ("direction", "in", ["right", "super"]), ("target_id", "==", "p1")),
                (("updated_at", "DESCENDING"),),
                match={"project_owner_id": "u2", "direction": "right", "target_id": "p1", "updated_at": NOW}),
     # --- consistency -------------------------------------------------------------------
-    QueryShape("every id of a collection", f"{LIB}/profiles/consistency.py::_ids", "events", (),
+    QueryShape("every id of a collection", f"{LIB}/maintenance/consistency.py::_ids", "events", (),
                (("__name__", "ASCENDING"),), match={"title": "x"}),
-    QueryShape("users after the reconciliation cursor", f"{LIB}/profiles/sync.py::_after", "users", (),
+    QueryShape("users after the reconciliation cursor", f"{LIB}/profiles/store.py::in_id_order", "users", (),
                (("__name__", "ASCENDING"),), match={"display_name": "x"}),
-    QueryShape("swipes given (count)", f"{LIB}/profiles/consistency.py::counters_vs_documents", "swipes",
+    QueryShape("swipes given (count)", f"{LIB}/maintenance/consistency.py::counters_vs_documents", "swipes",
                (("swiper_id", "==", "u1"),), match={"swiper_id": "u1"}),
-    QueryShape("swipes received (count)", f"{LIB}/profiles/consistency.py::counters_vs_documents", "swipes",
+    QueryShape("swipes received (count)", f"{LIB}/maintenance/consistency.py::counters_vs_documents", "swipes",
                (("target_id", "==", "u1"),), match={"target_id": "u1"}),
-    QueryShape("matches (count)", f"{LIB}/profiles/consistency.py::counters_vs_documents", "matches",
+    QueryShape("matches (count)", f"{LIB}/maintenance/consistency.py::counters_vs_documents", "matches",
                (("participants", "array_contains", "u1"),), match={"participants": ["u1"]}),
     # --- events ------------------------------------------------------------------------
     QueryShape("upcoming events", f"{LIB}/community/events.py::recommend_events", "events",
@@ -173,20 +172,20 @@ CATALOGUE: list[QueryShape] = [
                (("uid", "in", ["u1", "u2"]), ("event_start", ">=", NOW)), group=True,
                match={"uid": "u2", "event_start": LATER}),
     # --- github, matches outbox ----------------------------------------------------------
-    QueryShape("cards due a GitHub refresh", f"{LIB}/profiles/github.py::queue_due", "profiles",
+    QueryShape("cards due a GitHub refresh", f"{LIB}/profiles/store.py::cards_due_github_refresh", "profiles",
                (("github.refresh_after", "<=", NOW),), match={"github": {"refresh_after": EARLIER}}),
     QueryShape("stale match outbox", f"{LIB}/swipes/matches.py::flush_match_outbox", "outbox",
                (("created_at", "<", NOW),), match={"created_at": EARLIER}),
     # --- matching ----------------------------------------------------------------------
-    QueryShape("swiped by any of", f"{LIB}/matching/store.py::swiped_ids", "swipes",
+    QueryShape("swiped by any of", f"{LIB}/swipes/store.py::swiped_ids", "swipes",
                (("swiper_id", "in", ["u1", "u2"]),), match={"swiper_id": "u2"}),
-    QueryShape("blocked by any of", f"{LIB}/matching/store.py::blocked_ids", "blocks",
+    QueryShape("blocked by any of", f"{LIB}/safety/store.py::blocked_ids", "blocks",
                (("blocker_id", "in", ["u1", "u2"]),), match={"blocker_id": "u1"}),
-    QueryShape("popular targets", f"{LIB}/matching/store.py::popular_ids", "swipes",
+    QueryShape("popular targets", f"{LIB}/swipes/store.py::popular_ids", "swipes",
                (("direction", "in", ["right", "super"]),), match={"direction": "right"}),
-    QueryShape("cards in a city", f"{LIB}/matching/store.py::profiles_where", "profiles",
+    QueryShape("cards in a city", f"{LIB}/profiles/store.py::cards_where", "profiles",
                (("city", "==", "Lagos"),), match={"city": "Lagos"}),
-    QueryShape("cards of a role", f"{LIB}/matching/store.py::profiles_where", "profiles",
+    QueryShape("cards of a role", f"{LIB}/profiles/store.py::cards_where", "profiles",
                (("role", "==", "mentor"),), match={"role": "mentor"}),
     QueryShape("cards written since the index last looked", f"{LIB}/matching/candidate_index.py::get", "profiles",
                (("updated_at", ">", EARLIER),), match={"updated_at": NOW}),
@@ -323,12 +322,16 @@ def query_sites() -> set[str]:
                 if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     continue
                 for call in ast.walk(node):
-                    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                            and call.func.attr in QUERY_METHODS
-                            and not (isinstance(call.func.value, ast.Name) and call.func.value.id in ("np", "numpy"))):
+                    if not isinstance(call, ast.Call):
+                        continue
+                    method = (call.func.attr if isinstance(call.func, ast.Attribute)
+                              else call.func.id if isinstance(call.func, ast.Name) else None)  # where(...) of infra
+                    if method in QUERY_METHODS and not (
+                            isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+                            and call.func.value.id in ("np", "numpy")):
                         sites.add(f"{path.relative_to(ROOT)}::{node.name}")
                         break
-    return sites
+    return sites - GENERIC_HELPERS
 
 
 def _index_spec() -> dict[str, Any]:

@@ -27,3 +27,27 @@ def test_the_two_commands_stand_at_the_top_of_the_readme() -> None:
     head = (ROOT / "README.md").read_text()[:1200]
     assert "./dev run" in head and "./dev test" in head
     assert "./dev test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _layout_table() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme[readme.index("## Layout"):readme.index("## How `shared/` reaches")]
+
+
+def test_the_layout_table_names_every_handler_module_area_package_and_shared_package() -> None:
+    table = _layout_table()
+    handlers = [p.name for p in (ROOT / "functions").glob("*_fn.py")]
+    packages = [p.name for p in (ROOT / "shared" / "gitalong").iterdir() if (p / "__init__.py").exists()]
+    missing = [f"functions/{h}" for h in handlers if f"`{h}`" not in table]
+    missing += [f"gitalong/{p}/" for p in packages if f"`{p}/" not in table and f"gitalong/{p}/" not in table]
+    assert not missing, f"add to README.md's layout table: {missing}"
+
+
+def test_every_area_module_is_named_in_the_layout_table() -> None:
+    table = _layout_table()
+    shared = {"core", "contract", "infra", "data"}
+    modules = [p for p in (ROOT / "shared" / "gitalong").glob("*/*.py")
+               if p.parent.name not in shared and p.name != "__init__.py"]
+    missing = [f"{p.parent.name}/{p.name}" for p in modules
+               if f"`{p.name}`" not in table and f"`{p.parent.name}/{p.name}`" not in table]
+    assert not missing, f"add to README.md's layout table: {missing}"

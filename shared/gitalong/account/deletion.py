@@ -15,6 +15,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from gitalong.analytics import store as analytics_store
+from gitalong.community import store as community_store
+from gitalong.infra import counters, notifications, rate_limit
+from gitalong.infra.firestore import where
+from gitalong.matching import store as matching_store
+from gitalong.media import store as media_store
+from gitalong.profiles import store as profiles_store
+from gitalong.safety import store as safety_store
+from gitalong.swipes import store as swipes_store
+
 logger = logging.getLogger(__name__)
 
 BATCH = 500
@@ -41,7 +51,7 @@ def _delete_query(db: Any, query: Any, recursive: bool = False) -> int:
 
 def _delete_matches(db: Any, uid: str) -> int:
     """Matches of ``uid`` with their messages, and the other side's analytics record and notifications of each."""
-    query = db.collection("matches").where(filter=_field("participants", "array_contains", uid))
+    query = where(db.collection(swipes_store.MATCHES), "participants", "array_contains", uid)
     total = 0
     while True:
         snaps = list(query.limit(BATCH).stream())
@@ -50,10 +60,8 @@ def _delete_matches(db: Any, uid: str) -> int:
         for snap in snaps:
             for other in snap.get("participants") or []:
                 if isinstance(other, str) and other != uid:
-                    connection = db.collection("analytics").document(other).collection("connections")
-                    _delete_tree(db, connection.document(snap.id))
-                    inbox = db.collection("notifications").document(other).collection("items")
-                    _delete_query(db, inbox.where(filter=_field("data.match_id", "==", snap.id)))
+                    _delete_tree(db, analytics_store.connection_ref(db, other, snap.id))
+                    _delete_query(db, where(notifications.items(other), "data.match_id", "==", snap.id))
             db.recursive_delete(snap.reference, chunk_size=BATCH)
         total += len(snaps)
 
@@ -62,11 +70,10 @@ def _hide_card(db: Any, uid: str) -> None:
     """Mark ``profiles/{uid}`` ``deleted`` before anything goes: from then on nobody can swipe
     on the user (``NOT_FOUND``) or get them recommended, so no new swipe or match can appear
     behind the cascade's back. The card itself goes last."""
-    from google.api_core.exceptions import NotFound
-    from google.cloud.firestore import SERVER_TIMESTAMP
+    from gitalong.infra.firestore import SERVER_TIMESTAMP, NotFound
 
     try:
-        db.collection("profiles").document(uid).update({"deleted": True, "updated_at": SERVER_TIMESTAMP})
+        profiles_store.card_ref(db, uid).update({"deleted": True, "updated_at": SERVER_TIMESTAMP})
     except NotFound:  # no card (never synced, or already removed by an earlier run)
         return
 
@@ -77,12 +84,11 @@ def _delete_interest_notifications(db: Any, uid: str) -> int:
     Every project swipe leaves ``project_interest/{uid}_{owner}`` (its ``project_ids`` may be
     empty again), so those documents name every owner whose inbox may hold one.
     """
-    interest = db.collection("project_interest").where(filter=_field("swiper_id", "==", uid))
+    interest = where(db.collection(swipes_store.PROJECT_INTEREST), "swiper_id", "==", uid)
     owners = {str(owner) for snap in interest.stream() if (owner := (snap.to_dict() or {}).get("owner_id"))}
     total = 0
     for owner in sorted(owners):
-        inbox = db.collection("notifications").document(owner).collection("items")
-        total += _delete_query(db, inbox.where(filter=_field("data.user_id", "==", uid)))
+        total += _delete_query(db, where(notifications.items(owner), "data.user_id", "==", uid))
     return total
 
 
@@ -102,10 +108,9 @@ def _remove_from_recommendations(db: Any, uid: str, attempts: int = 5) -> int:
     Each update is conditioned on the document's ``update_time``, so a concurrent rewrite
     by the matching job is never clobbered: the batch fails and the query runs again.
     """
-    from google.api_core.exceptions import FailedPrecondition, NotFound
-    from google.cloud.firestore import ArrayRemove
+    from gitalong.infra.firestore import ArrayRemove, FailedPrecondition, NotFound
 
-    query = db.collection("recommendations").where(filter=_field("candidate_ids", "array_contains", uid))
+    query = where(db.collection(matching_store.RECOMMENDATIONS), "candidate_ids", "array_contains", uid)
     total = conflicts = 0
     while conflicts < attempts:  # only a conflicting batch uses up an attempt, not a full one
         snaps = list(query.limit(BATCH).stream())
@@ -131,38 +136,24 @@ def _remove_from_recommendations(db: Any, uid: str, attempts: int = 5) -> int:
     raise RuntimeError(f"could not remove {uid} from recommendations after {attempts} attempts")
 
 
-def _field(path: str, op: str, value: Any) -> Any:
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    return FieldFilter(path, op, value)
-
-
 def _delete_media(db: Any, uid: str) -> int:
-    """The media area's deletion (Cloudinary assets + records), else the records alone.
+    """The media area's deletion (Cloudinary assets + records).
 
     Skipped when the user has no media record (so an account without media never needs
     Cloudinary to be configured or reachable).
     """
-    mine = db.collection("media").where(filter=_field("owner_id", "==", uid))
-    if not list(mine.limit(1).select([]).stream()):
-        return 0
-    try:
-        from gitalong.media import service as media
+    from gitalong.media import service as media
 
-        delete_all = media.delete_all_media_of
-    except (ImportError, AttributeError):
-        logger.warning("media service missing: deleting media records of %s only", uid)
-        return _delete_query(db, mine)
-    result = delete_all(uid)
-    return int(result) if isinstance(result, int) else 0
+    if not list(media_store.media_of(db, uid).limit(1).select([]).stream()):
+        return 0
+    return media.delete_all_media_of(uid)
 
 
 def _delete_attendance(db: Any, uid: str) -> int:
     """The user's ``events/*/attendees/{uid}``, found through their list ``analytics/{uid}/attended``."""
-    attended = db.collection("analytics").document(uid).collection("attended")
     total = 0
-    for snap in attended.stream():
-        db.collection("events").document(snap.id).collection("attendees").document(uid).delete()
+    for snap in analytics_store.attended(db, uid).stream():
+        community_store.attendee_ref(db, snap.id, uid).delete()
         total += 1
     return total
 
@@ -176,31 +167,34 @@ def delete_user_data(uid: str, delete_user_doc: bool = True) -> dict[str, int]:
     _hide_card(db, uid)
     counts: dict[str, int] = {}
     counts["interest_notifications"] = _delete_interest_notifications(db, uid)  # before the swipe state it reads
-    counts["swipes_given"] = _delete_query(db, col("swipes").where(filter=_field("swiper_id", "==", uid)))
-    counts["swipes_received"] = _delete_query(db, col("swipes").where(filter=_field("target_id", "==", uid)))
+    swipes, blocks, reports = (col(c) for c in (swipes_store.SWIPES, safety_store.BLOCKS, safety_store.REPORTS))
+    interest = col(swipes_store.PROJECT_INTEREST)
+    counts["swipes_given"] = _delete_query(db, where(swipes, "swiper_id", "==", uid))
+    counts["swipes_received"] = _delete_query(db, where(swipes, "target_id", "==", uid))
     counts["matches"] = _delete_matches(db, uid)
     counts["in_recommendations"] = _remove_from_recommendations(db, uid)
-    counts["blocks"] = _delete_query(db, col("blocks").where(filter=_field("blocker_id", "==", uid)))
-    counts["blocks"] += _delete_query(db, col("blocks").where(filter=_field("blocked_id", "==", uid)))
-    counts["reports"] = _delete_query(db, col("reports").where(filter=_field("reporter_id", "==", uid)))
-    counts["reports"] += _delete_query(db, col("reports").where(filter=_field("target_id", "==", uid)))
-    counts["events"] = _delete_query(db, col("events").where(filter=_field("created_by", "==", uid)), recursive=True)
-    counts["projects"] = _delete_query(db, col("projects").where(filter=_field("owner_id", "==", uid)), recursive=True)
+    counts["blocks"] = _delete_query(db, where(blocks, "blocker_id", "==", uid))
+    counts["blocks"] += _delete_query(db, where(blocks, "blocked_id", "==", uid))
+    counts["reports"] = _delete_query(db, where(reports, "reporter_id", "==", uid))
+    counts["reports"] += _delete_query(db, where(reports, "target_id", "==", uid))
+    counts["events"] = _delete_query(db, where(col(community_store.EVENTS), "created_by", "==", uid), recursive=True)
+    counts["projects"] = _delete_query(db, where(col(swipes_store.PROJECTS), "owner_id", "==", uid), recursive=True)
     counts["showcase_posts"] = _delete_query(
-        db, col("showcase_posts").where(filter=_field("user_id", "==", uid)), recursive=True
+        db, where(col(community_store.SHOWCASE_POSTS), "user_id", "==", uid), recursive=True
     )
     counts["media"] = _delete_media(db, uid)
     counts["attendance"] = _delete_attendance(db, uid)
-    counts["swipe_state"] = _delete_query(db, col("swipe_requests").where(filter=_field("uid", "==", uid)))
-    counts["swipe_state"] += _delete_query(db, col("project_interest").where(filter=_field("swiper_id", "==", uid)))
-    counts["swipe_state"] += _delete_query(db, col("project_interest").where(filter=_field("owner_id", "==", uid)))
+    counts["swipe_state"] = _delete_query(db, where(col(swipes_store.SWIPE_REQUESTS), "uid", "==", uid))
+    counts["swipe_state"] += _delete_query(db, where(interest, "swiper_id", "==", uid))
+    counts["swipe_state"] += _delete_query(db, where(interest, "owner_id", "==", uid))
     for action in ("swipe", "report"):
-        col("rate_limits").document(f"{uid}_{action}").delete()
-    for name in ("recommendations", "notifications", "counters", "analytics", "media_quota"):
+        rate_limit.ref(uid, action).delete()
+    for name in (matching_store.RECOMMENDATIONS, notifications.COLLECTION, counters.COLLECTION,
+                 analytics_store.ANALYTICS, media_store.QUOTA):
         _delete_tree(db, col(name).document(uid))
-    _delete_tree(db, col("profiles").document(uid))
+    _delete_tree(db, profiles_store.card_ref(db, uid))
     if delete_user_doc:
-        _delete_tree(db, col("users").document(uid))
+        _delete_tree(db, profiles_store.user_ref(db, uid))
     logger.info("deleted the data of %s: %s", uid, counts)
     return counts
 

@@ -33,12 +33,6 @@ def _db() -> Any:
     return firestore.client()
 
 
-def _fs() -> Any:
-    from google.cloud import firestore as gcf
-
-    return gcf
-
-
 # --- idempotent increments ----------------------------------------------------------
 
 
@@ -57,7 +51,7 @@ def commit_once(batch: Any, event_id: str, kind: str) -> bool:
     The batch is atomic and ``create`` fails when the entry exists, so a redelivered
     event changes nothing. Returns False for a redelivery.
     """
-    from google.api_core.exceptions import AlreadyExists, Conflict
+    from gitalong.infra.firestore import AlreadyExists, Conflict
 
     now = datetime.now(UTC)
     batch.create(ledger_ref(event_id, kind), {"kind": kind, "processed_at": now, "expires_at": now + LEDGER_TTL})
@@ -77,9 +71,10 @@ def skill_shard_ref(entity_id: str) -> Any:
 
 def add_skill_deltas(batch: Any, source: str, entity_id: str, before: set[str], after: set[str]) -> int:
     """Queue ``+1``/``-1`` per skill that ``entity_id`` gained/lost for ``source``; returns how many."""
-    increment = _fs().Increment
-    deltas = {skill: increment(1) for skill in after - before}
-    deltas.update({skill: increment(-1) for skill in before - after})
+    from gitalong.infra.firestore import Increment
+
+    deltas = {skill: Increment(1) for skill in after - before}
+    deltas.update({skill: Increment(-1) for skill in before - after})
     if deltas:
         batch.set(skill_shard_ref(entity_id), {source: deltas}, merge=True)
     return len(deltas)
@@ -94,7 +89,7 @@ def _count(query: Any) -> int:
 
 
 def _in_range(query: Any, field: str, span: domain.DateRange | None) -> Any:
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    from gitalong.infra.firestore import FieldFilter
 
     if span is None:
         return query
@@ -102,7 +97,7 @@ def _in_range(query: Any, field: str, span: domain.DateRange | None) -> Any:
 
 
 def _eq(query: Any, field: str, value: Any, op: str = "==") -> Any:
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    from gitalong.infra.firestore import FieldFilter
 
     return query.where(filter=FieldFilter(field, op, value))
 

@@ -66,17 +66,18 @@ def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exi
     the attendee document as it is *now*, so out-of-order deliveries converge.
     """
     db = firestore.client()
-    gcf = analytics._fs()
+    from gitalong.infra.firestore import Increment
+
     event_ref = db.collection("events").document(event_id)
     event_snap = event_ref.get()
     delta = int(after_exists) - int(before_exists)
     if delta:
         batch = db.batch()
         if event_snap.exists:
-            batch.update(event_ref, {"attendee_count": gcf.Increment(delta)})
+            batch.update(event_ref, {"attendee_count": Increment(delta)})
         user_record = db.collection("analytics").document(uid)
         if delta > 0 or user_record.get().exists:  # a decrement never re-creates a deleted user's record
-            batch.set(user_record, {"events_attended": gcf.Increment(delta)}, merge=True)
+            batch.set(user_record, {"events_attended": Increment(delta)}, merge=True)
         if analytics.commit_once(batch, cloud_event_id, "attendance"):
             logger.info("attendance %s/%s counted %+d", event_id, uid, delta)
     _mirror_attendance(event_id, uid, event_snap.to_dict() if event_snap.exists else None)
@@ -119,9 +120,8 @@ def recommend_events(uid: str, request: Any, now: datetime | None = None) -> dic
     ``UPCOMING_SCAN`` upcoming events, ``RECENT_EVENTS`` × ``CO_ATTENDEES_PER_EVENT`` attendees,
     and one collection-group query for what the similar users attend.
     """
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
     from gitalong.community.model import canonical_skills
+    from gitalong.infra.firestore import FieldFilter
 
     now = now or datetime.now(UTC)
     db = firestore.client()
@@ -169,7 +169,7 @@ def recommend_events(uid: str, request: Any, now: datetime | None = None) -> dic
 
 def _similar_users_going(uid: str, now: datetime) -> Counter[str]:
     """Upcoming event id → how many of the caller's most frequent co-attendees attend it."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    from gitalong.infra.firestore import FieldFilter
 
     db = firestore.client()
     recent = (

@@ -34,7 +34,8 @@ def on_post_written(
     if source_before == source_after:
         return
     db = firestore.client()
-    gcf = analytics._fs()
+    from gitalong.infra.firestore import Increment
+
     old_author, old_skills = domain.counted_skills(source_before)
     new_author, new_skills = domain.counted_skills(source_after)
     batch = db.batch()
@@ -42,9 +43,9 @@ def on_post_written(
     if old_author != new_author:
         old_record = db.collection("analytics").document(old_author) if old_author else None
         if old_record is not None and old_record.get().exists:  # never re-create a deleted user's record
-            batch.set(old_record, {"posts_created": gcf.Increment(-1)}, merge=True)
+            batch.set(old_record, {"posts_created": Increment(-1)}, merge=True)
         if new_author:
-            batch.set(db.collection("analytics").document(new_author), {"posts_created": gcf.Increment(1)}, merge=True)
+            batch.set(db.collection("analytics").document(new_author), {"posts_created": Increment(1)}, merge=True)
     counted = analytics.commit_once(batch, cloud_event_id, "showcase-post")
     if source_after is None or after is None:
         logger.info("post %s deleted (%s)", post_id, "counted" if counted else "redelivery")

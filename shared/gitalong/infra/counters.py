@@ -14,12 +14,13 @@ from typing import Any
 
 from gitalong.infra import firestore
 
+COLLECTION = "counters"
 SHARDS = 8
 FIELDS = ("swipes_given", "swipes_received", "matches", "conversations_started")
 
 
 def _shards(uid: str) -> Any:
-    return firestore.client().collection("counters").document(uid).collection("shards")
+    return firestore.client().collection(COLLECTION).document(uid).collection("shards")
 
 
 def increment(uid: str, field: str, by: int = 1, writer: Any = None) -> None:

@@ -53,7 +53,9 @@ class FirebaseSender:
         import firebase_admin
         from firebase_admin import messaging
 
-        if not firebase_admin._apps:
+        try:
+            firebase_admin.get_app()
+        except ValueError:  # no default app yet
             firebase_admin.initialize_app()
         message = messaging.MulticastMessage(
             tokens=push.tokens,

@@ -14,10 +14,12 @@ from gitalong.infra import fcm, firestore
 
 logger = logging.getLogger(__name__)
 
+COLLECTION = "notifications"
+
 
 def items(uid: str) -> Any:
     """The collection of ``uid``'s notifications."""
-    return firestore.client().collection("notifications").document(uid).collection("items")
+    return firestore.client().collection(COLLECTION).document(uid).collection("items")
 
 
 def notify(uid: str, item_id: str, kind: str, title: str, body: str, data: dict[str, str] | None = None) -> bool:

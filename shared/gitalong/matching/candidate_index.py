@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from gitalong.matching import ENCODER_ID, store
 from gitalong.matching.index import CandidateIndex
+from gitalong.profiles import store as profiles_store
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ _state: dict[str, Any] = {"index": None, "watermark": None, "loaded_at": 0.0, "p
 
 
 def _apply(index: CandidateIndex, uid: str, doc: dict[str, Any]) -> None:
-    if not store.live(doc) or doc.get("encoder") != ENCODER_ID:
+    if not profiles_store.live(doc) or doc.get("encoder") != ENCODER_ID:
         index.discard(uid)
         return
     index.upsert(
@@ -55,7 +56,7 @@ def _newest(current: datetime | None, doc: dict[str, Any]) -> datetime | None:
 
 def get(db: Any) -> CandidateIndex:
     """The index, brought up to date with every card written since the last call."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    from gitalong.infra.firestore import FieldFilter
 
     with _lock:
         index: CandidateIndex | None = _state["index"]
@@ -63,7 +64,7 @@ def get(db: Any) -> CandidateIndex:
         if index is None or stale or _state["project"] != db.project:
             began = time.perf_counter()
             index, watermark = CandidateIndex(), None
-            for snap in db.collection(store.PROFILES).select(INDEX_FIELDS).stream():
+            for snap in db.collection(profiles_store.PROFILES).select(INDEX_FIELDS).stream():
                 doc = snap.to_dict() or {}
                 _apply(index, snap.id, doc)
                 watermark = _newest(watermark, doc)
@@ -71,7 +72,7 @@ def get(db: Any) -> CandidateIndex:
             logger.info("candidate index: %d cards loaded in %.0f ms", len(index), (time.perf_counter() - began) * 1e3)
             return index
         watermark = _state["watermark"]
-        query = db.collection(store.PROFILES)
+        query = db.collection(profiles_store.PROFILES)
         if watermark is not None:
             # ">", not ">=": one query reads one snapshot, so every commit at or before the newest
             # updated_at it returned was in it; ">=" would re-read a whole batch written in one
@@ -101,8 +102,10 @@ def ranked_cards(
     """The best ``want`` hits whose cards are live, and those cards.
 
     ``rank(n)`` asks the index for its ``n`` best (each hit's first item is the id). Ids whose
-    card is gone or deleted are dropped from the index and the ranking is asked again with a
-    larger ``n`` (at most four rounds), so rows of removed cards never crowd out live ones.
+    card is gone or deleted are dropped from the index and the ranking is asked again (for more
+    when they crowded out live ones; at most four rounds), so rows of removed cards never crowd out live ones —
+    nor, when ``rank`` diversifies (its choice depends on every row it saw), shape the choice:
+    a round that met a removed card is always run again without it.
     """
     extra = 5
     live: list[Hit] = []
@@ -113,11 +116,11 @@ def ranked_cards(
         cards = store.candidate_cards(db, [str(h[0]) for h in hits])
         gone = [str(h[0]) for h in hits if h[0] not in cards]
         live = [h for h in hits if h[0] in cards]
-        if gone:
-            with _lock:
-                for uid in gone:
-                    index.discard(uid)
-        if not gone or len(live) >= want or len(hits) < want + extra:
+        if not gone:
             break
-        extra *= 4
+        with _lock:
+            for uid in gone:
+                index.discard(uid)
+        if len(live) < want and len(hits) == want + extra:
+            extra *= 4  # the removed crowded out live ones: ask for more
     return live[:want], cards

@@ -14,7 +14,9 @@ from gitalong.matching.diversity import mmr
 from gitalong.matching.encode import encode_skills, encode_texts
 from gitalong.matching.index import CandidateIndex
 from gitalong.matching.reasons import reciprocal_reasons
+from gitalong.profiles import store as profiles_store
 from gitalong.profiles.model import public_card
+from gitalong.swipes import store as swipes_store
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +76,13 @@ def rank_live(
 def cold_start(db: Any, uid: str, me: dict[str, Any] | None, excluded: set[str], k: int) -> list[dict[str, Any]]:
     """Popular people within the caller's city, then role, then anywhere; ``reasons`` say so."""
     me = me or {}
-    popularity = store.popular_ids(db)
+    popularity = swipes_store.popular_ids(db)
     items: dict[str, dict[str, Any]] = {}
     scopes = [("city", me.get("city")), ("role", me.get("role")), (None, None)]
     for field, value in scopes:
         if field is not None and not value:
             continue
-        docs = store.profiles_where(db, field, value, 300)
+        docs = profiles_store.cards_where(db, field, value, 300)
         ranked = sorted(docs, key=lambda p: (-popularity.get(p[0], 0), p[0]))
         for cid, doc in ranked:
             if cid == uid or cid in excluded or cid in items:
@@ -117,7 +119,7 @@ def get_recommendations(uid: str, request: Any) -> dict[str, Any]:
     me, (swiped, blocked), rec_snap, index = store.in_parallel(
         lambda: store.get_profile(db, uid),
         lambda: store.exclusions_for(db, uid),
-        lambda: db.collection(store.RECOMMENDATIONS).document(uid).get(),
+        lambda: store.recommendations_ref(db, uid).get(),
         lambda: candidate_index.get(db),
     )
     excluded = swiped | blocked | set(request.exclude_ids) | {uid}
@@ -191,7 +193,7 @@ def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
     scored = []
     projects = [
         (snap.id, p)
-        for snap in db.collection(store.PROJECTS).limit(500).stream()
+        for snap in db.collection(swipes_store.PROJECTS).limit(500).stream()
         if snap.id not in excluded and (p := snap.to_dict() or {}).get("owner_id") != uid and not p.get("deleted")
     ]
     texts = [project_text(p) for _, p in projects]
@@ -261,7 +263,7 @@ def refresh_user(uid: str, run_id: str) -> int:
     """Recompute and store ``recommendations/{uid}`` now (profile-updated); returns the item count."""
     db = firestore.client()
     me = store.get_profile(db, uid)
-    ref = db.collection(store.RECOMMENDATIONS).document(uid)
+    ref = store.recommendations_ref(db, uid)
     if me is None:
         ref.delete()
         logger.info("refresh %s: no profile, recommendations removed", uid)

@@ -27,6 +27,9 @@ from gitalong.matching.reasons import reciprocal_reasons
 from gitalong.matching.recommendations import PRECOMPUTE_K, write_recommendations
 from gitalong.matching.scoring import Population, augmented_for_batch
 from gitalong.matching.topk import Exclusions, reciprocal_topk
+from gitalong.profiles import store as profiles_store
+from gitalong.safety import store as safety_store
+from gitalong.swipes import store as swipes_store
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +49,13 @@ def shard_of(uid: str, shards: int) -> int:
 def start_run(run_id: str, shards: int | None = None) -> dict[str, Any]:
     """Create ``jobs/{run_id}`` (once) and publish its shard messages; returns the job."""
     db = firestore.client()
-    ref = db.collection(store.JOBS).document(run_id)
+    ref = store.job_ref(db, run_id)
     snap = ref.get()
     if snap.exists:
         job = snap.to_dict() or {}
         logger.info("run %s already started (%s shards); publishing again", run_id, job.get("shards"))
     else:
-        users = sum(1 for _ in db.collection(store.PROFILES).select([]).stream())
+        users = sum(1 for _ in db.collection(profiles_store.PROFILES).select([]).stream())
         n = shards or max(1, min(MAX_SHARDS, math.ceil(users / USERS_PER_SHARD)))
         job = {
             "run_id": run_id,
@@ -73,9 +76,9 @@ def start_run(run_id: str, shards: int | None = None) -> dict[str, Any]:
 
 def _load_candidates(db: Any) -> tuple[list[str], list[dict[str, Any]], np.ndarray, np.ndarray]:
     ids, docs, offers, needs = [], [], [], []
-    for snap in db.collection(store.PROFILES).select(_FIELDS).stream():
+    for snap in db.collection(profiles_store.PROFILES).select(_FIELDS).stream():
         d = snap.to_dict() or {}
-        if not store.live(d):
+        if not profiles_store.live(d):
             continue
         ids.append(snap.id)
         docs.append(d)
@@ -94,7 +97,7 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
     """Compute and write the recommendations of one shard's users; returns how many were written."""
     t0 = time.perf_counter()
     db = firestore.client()
-    job_ref = db.collection(store.JOBS).document(run_id)
+    job_ref = store.job_ref(db, run_id)
     job_snap = job_ref.get()
     job = job_snap.to_dict() if job_snap.exists else {}
     started = store.as_datetime((job or {}).get("started_at")) or store.now()
@@ -102,14 +105,14 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
     col = {uid: i for i, uid in enumerate(ids)}
     mine = [i for i, uid in enumerate(ids) if shard_of(uid, shards) == shard]
     uids = [ids[i] for i in mine]
-    swiped, blocked = store.swiped_ids(db, uids), store.blocked_ids(db, uids)
+    swiped, blocked = swipes_store.swiped_ids(db, uids), safety_store.blocked_ids(db, uids)
     excl = Exclusions.from_lists([[col[t] for t in swiped[u] | blocked[u] if t in col] for u in uids])
     k_pool = min(len(ids), 3 * PRECOMPUTE_K)
     # hubness-corrected, exactly as the live path scores (matching.scoring.Population)
     v_offers, v_needs, c_offers, c_needs = augmented_for_batch(Population.of(offers, needs), mine)
     idx, scores = reciprocal_topk(v_offers, v_needs, c_offers, c_needs, k_pool, excl, viewer_cols=mine)
     existing = (
-        {s.id: s.to_dict() or {} for s in db.get_all([db.collection(store.RECOMMENDATIONS).document(u) for u in uids])}
+        {s.id: s.to_dict() or {} for s in db.get_all([store.recommendations_ref(db, u) for u in uids])}
         if uids
         else {}
     )
@@ -132,7 +135,7 @@ def run_shard(shard: int, shards: int, run_id: str) -> int:
             items.append(
                 {"id": ids[c], "score": s, "reasons": reciprocal_reasons(me, docs[c], offer_score, need_score)}
             )
-        write_recommendations(db.collection(store.RECOMMENDATIONS).document(uid), me, items, run_id, batch)
+        write_recommendations(store.recommendations_ref(db, uid), me, items, run_id, batch)
         pending += 1
         written += 1
         if pending >= _BATCH:
@@ -163,8 +166,7 @@ def _record(db: Any, job_ref: Any, shard: int, users: int, seconds: float, attem
     another's count with a sum it read too early. (Optimistic rather than a transaction:
     on the emulator, shards locking one document together wait out lock timeouts.)
     """
-    from google.api_core.exceptions import FailedPrecondition
-    from google.cloud.firestore_v1 import ArrayUnion
+    from gitalong.infra.firestore import ArrayUnion, FailedPrecondition
 
     job_ref.set(
         {

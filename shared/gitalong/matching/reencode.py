@@ -31,12 +31,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gitalong.matching import ENCODER_ID
+from gitalong.matching.store import JOBS
+from gitalong.profiles.store import PROFILES
 
 logger = logging.getLogger(__name__)
 
 KIND = "reencode"
-JOBS = "jobs"
-PROFILES = "profiles"
 CARDS_PER_SHARD = 1000
 MAX_SHARDS = 64
 MAX_RUN_ID = 200
@@ -130,9 +130,8 @@ def start_run(run_id: str, shards: int | None = None) -> dict[str, Any]:
     which is harmless. Raises :class:`JobConflict` when ``jobs/{run_id}`` belongs to
     something else (another kind of job, or a run of another encoder).
     """
-    from google.api_core.exceptions import AlreadyExists
-
     from gitalong.infra import firestore, pubsub
+    from gitalong.infra.firestore import AlreadyExists
 
     if not valid_run_id(run_id):
         raise ValueError(f"run_id {run_id!r} is not a usable document id")
@@ -339,7 +338,7 @@ def _record(job_ref: Any, shard: int, delta: Counter[str], cursor: str | None, s
     The shard's counts and the job's totals are incremented in the same write, so they
     always agree; a retry resumes after ``cursor`` and so adds each user once.
     """
-    from google.cloud.firestore_v1 import ArrayUnion, Increment
+    from gitalong.infra.firestore import ArrayUnion, Increment
 
     key = str(shard)
     added = {k: v for k, v in delta.items() if v}
@@ -363,7 +362,7 @@ def _finish(db: Any, job_ref: Any, run_id: str) -> None:
     (``last_update_time``), so exactly one shard makes the transition and starts the
     recompute. A job found complete without a recompute (its completer crashed) gets one.
     """
-    from google.api_core.exceptions import FailedPrecondition
+    from gitalong.infra.firestore import FailedPrecondition
 
     for _ in range(_RECORD_ATTEMPTS):
         snap = job_ref.get()

@@ -1,4 +1,7 @@
-"""Firestore reads the matching services share: cards, vectors, exclusions, nearest neighbours."""
+"""Where the matching area keeps its data (``recommendations/{uid}``, ``jobs/{run_id}``), and the reads it shares.
+
+Cards, swipes and blocks belong to their areas' stores; this module composes them for ranking
+(candidate cards, exclusions) and reads the vectors stored on cards."""
 
 from __future__ import annotations
 
@@ -12,14 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from gitalong.matching import ENCODER_ID, VECTOR_DIM
+from gitalong.profiles import store as profiles_store
+from gitalong.safety import store as safety_store
+from gitalong.swipes import store as swipes_store
 
 logger = logging.getLogger(__name__)
 
-PROFILES = "profiles"
 RECOMMENDATIONS = "recommendations"
-SWIPES = "swipes"
-BLOCKS = "blocks"
-PROJECTS = "projects"
 JOBS = "jobs"
 VECTOR_FIELDS = ("offer_vec", "need_vec", "skills_vec")
 TEXT_VECTORS = ("offer_vec", "need_vec")
@@ -29,7 +31,6 @@ CANDIDATE_FIELDS = [
 ]
 """What a candidate read fetches: the public card and what reasons read (vectors come from the index)."""
 F32 = npt.NDArray[np.float32]
-_IN_CHUNK = 30
 
 
 def now() -> datetime:
@@ -66,13 +67,18 @@ def is_zero(v: F32) -> bool:
     return not bool(np.any(v))
 
 
-def live(doc: dict[str, Any] | None) -> bool:
-    """A card that may be shown: exists and not marked deleted."""
-    return doc is not None and not doc.get("deleted")
+def recommendations_ref(db: Any, uid: str) -> Any:
+    """``recommendations/{uid}``: the precomputed list for ``uid``."""
+    return db.collection(RECOMMENDATIONS).document(uid)
+
+
+def job_ref(db: Any, run_id: str) -> Any:
+    """``jobs/{run_id}``: a batch run's progress."""
+    return db.collection(JOBS).document(run_id)
 
 
 def get_profile(db: Any, uid: str) -> dict[str, Any] | None:
-    snap = db.collection(PROFILES).document(uid).get()
+    snap = profiles_store.card_ref(db, uid).get()
     return snap.to_dict() if snap.exists else None
 
 
@@ -81,11 +87,11 @@ def candidate_cards(db: Any, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
-    refs = [db.collection(PROFILES).document(i) for i in ids]
+    refs = [profiles_store.card_ref(db, i) for i in ids]
     out = {}
     for snap in db.get_all(refs, field_paths=CANDIDATE_FIELDS):
         data = snap.to_dict() if snap.exists else None
-        if data is not None and live(data):
+        if data is not None and profiles_store.live(data):
             out[snap.id] = data
     return out
 
@@ -100,61 +106,12 @@ def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
         return [f.result() for f in futures]
 
 
-def swiped_ids(db: Any, uids: list[str]) -> dict[str, set[str]]:
-    """Targets each of ``uids`` has swiped (any direction, users and projects)."""
-    out: dict[str, set[str]] = {u: set() for u in uids}
-    for i in range(0, len(uids), _IN_CHUNK):
-        chunk = uids[i : i + _IN_CHUNK]
-        query = db.collection(SWIPES).where(filter=_field_filter("swiper_id", "in", chunk))
-        for snap in query.select(["swiper_id", "target_id"]).stream():
-            d = snap.to_dict()
-            if d.get("swiper_id") in out and d.get("target_id"):
-                out[d["swiper_id"]].add(str(d["target_id"]))
-    return out
-
-
-def blocked_ids(db: Any, uids: list[str]) -> dict[str, set[str]]:
-    """Users each of ``uids`` blocked or was blocked by."""
-    out: dict[str, set[str]] = {u: set() for u in uids}
-    for i in range(0, len(uids), _IN_CHUNK):
-        chunk = uids[i : i + _IN_CHUNK]
-        for mine, other in (("blocker_id", "blocked_id"), ("blocked_id", "blocker_id")):
-            query = db.collection(BLOCKS).where(filter=_field_filter(mine, "in", chunk))
-            for snap in query.select([mine, other]).stream():
-                d = snap.to_dict()
-                if d.get(mine) in out and d.get(other):
-                    out[d[mine]].add(str(d[other]))
-    return out
-
-
 def exclusions_for(db: Any, uid: str) -> tuple[set[str], set[str]]:
     """``(swiped, blocked)`` ids for one user (their three queries run at once)."""
-    swiped, blocked = in_parallel(lambda: swiped_ids(db, [uid])[uid], lambda: blocked_ids(db, [uid])[uid])
+    swiped, blocked = in_parallel(
+        lambda: swipes_store.swiped_ids(db, [uid])[uid], lambda: safety_store.blocked_ids(db, [uid])[uid]
+    )
     return swiped, blocked
-
-
-def popular_ids(db: Any, sample: int = 1000) -> dict[str, int]:
-    """Right/super swipes received, counted over a recent sample of swipes (for cold start)."""
-    counts: dict[str, int] = {}
-    query = db.collection(SWIPES).where(filter=_field_filter("direction", "in", ["right", "super"]))
-    for snap in query.select(["target_id", "target_type"]).limit(sample).stream():
-        d = snap.to_dict()
-        if d.get("target_type", "user") == "user" and d.get("target_id"):
-            counts[str(d["target_id"])] = counts.get(str(d["target_id"]), 0) + 1
-    return counts
-
-
-def profiles_where(db: Any, field: str | None, value: Any, limit: int) -> list[tuple[str, dict[str, Any]]]:
-    query = db.collection(PROFILES)
-    if field is not None:
-        query = query.where(filter=_field_filter(field, "==", value))
-    return [(s.id, d) for s in query.limit(limit).stream() if live(d := s.to_dict())]
-
-
-def _field_filter(field: str, op: str, value: Any) -> Any:
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    return FieldFilter(field, op, value)
 
 
 def as_datetime(value: Any) -> datetime | None:

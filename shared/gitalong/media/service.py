@@ -57,7 +57,7 @@ def _collection() -> Any:
 
 
 def _field(path: str, op: str, value: Any) -> Any:
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    from gitalong.infra.firestore import FieldFilter
 
     return FieldFilter(path, op, value)
 
@@ -84,8 +84,7 @@ def _create_within_quota(uid: str, limits: media.Limits, adding_bytes: int, ref:
     both create a record (a query alone does not lock out a concurrent insert). Raises
     ``RESOURCE_EXHAUSTED`` when over, ``UNAVAILABLE`` when contention outlasts the retries.
     """
-    from google.cloud.firestore import SERVER_TIMESTAMP
-
+    from gitalong.infra.firestore import SERVER_TIMESTAMP
     from gitalong.infra.transactions import CONTENTION, run_transaction
 
     lock = firestore.client().collection(QUOTA_COLLECTION).document(uid)
@@ -216,8 +215,8 @@ def _clear_avatar(uid: str, url: str | None) -> None:
     ref = db.collection("profiles").document(uid)
     snap = ref.get()
     if snap.exists and (snap.to_dict() or {}).get("avatar_url") == url:
-        from google.api_core.exceptions import FailedPrecondition as Conflict
-        from google.api_core.exceptions import NotFound as Gone
+        from gitalong.infra.firestore import FailedPrecondition as Conflict
+        from gitalong.infra.firestore import NotFound as Gone
 
         try:
             ref.update({"avatar_url": None}, option=db.write_option(last_update_time=snap.update_time))
@@ -369,7 +368,7 @@ def _destroy_record(ref: Any, record: Mapping[str, Any], store: MediaStore) -> b
         if record.get("kind") == "avatar":
             _clear_avatar(str(record["owner_id"]), record.get("secure_url"))
         return True
-    from google.cloud.firestore import Increment
+    from gitalong.infra.firestore import Increment
 
     ref.update({"status": media.DELETE_FAILED, "delete_attempts": Increment(1), "updated_at": _now()})
     return False

@@ -61,15 +61,14 @@ def _github_map(username: str, client: gh.Client, give_up: bool) -> dict[str, An
 def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
         publisher: Callable[[str, dict[str, Any]], Any] = _publish) -> str:
     """Fetch and store the GitHub stats of ``uid``'s card; returns the card's new status."""
-    from google.cloud import firestore as gfs
-    from google.cloud.firestore_v1.vector import Vector
-
     from gitalong.infra import firestore
+    from gitalong.infra.firestore import Vector
     from gitalong.infra.transactions import run_transaction
     from gitalong.matching.encode import encode_skills
+    from gitalong.profiles import store
     from gitalong.profiles.model import vector_skills
 
-    card_ref = firestore.client().collection("profiles").document(uid)
+    card_ref = store.card_ref(firestore.client(), uid)
     snap = card_ref.get()
     username = (snap.to_dict() or {}).get("github_username") if snap.exists else None
     if not username:
@@ -77,17 +76,17 @@ def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
         return "skipped"
     github = _github_map(username, client or gh.Client(), give_up)
 
-    def store(tx: Any) -> str:
+    def save(tx: Any) -> str:
         (current,) = tx.get_all([card_ref])
         card = current.to_dict() or {}
         if not current.exists or card.get("github_username") != username:
             return "superseded"
         card["github"] = github
         tx.update(card_ref, {"github": github, "skills_vec": Vector(encode_skills(vector_skills(card)).tolist()),
-                             "updated_at": gfs.SERVER_TIMESTAMP})
+                             "updated_at": firestore.SERVER_TIMESTAMP})
         return str(github["status"])
 
-    status = run_transaction(store)
+    status = run_transaction(save)
     logger.info("github enrichment of %s (%s): %s", uid, username, status)
     if status == "ok":
         from gitalong.infra.pubsub import PROFILE_UPDATED
@@ -99,14 +98,11 @@ def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
 def queue_due(now: datetime | None = None, limit: int = QUEUE_LIMIT,
               publisher: Callable[[str, dict[str, Any]], Any] = _publish) -> int:
     """Publish ``github-enrich`` for cards whose ``github.refresh_after`` has passed."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
     from gitalong.infra import firestore
+    from gitalong.profiles import store
     from gitalong.profiles.sync import GITHUB_TOPIC
 
-    query = (firestore.client().collection("profiles")
-             .where(filter=FieldFilter("github.refresh_after", "<=", now or datetime.now(UTC)))
-             .limit(limit))
+    query = store.cards_due_github_refresh(firestore.client(), now or datetime.now(UTC), limit)
     count = 0
     for snap in query.stream():
         publisher(GITHUB_TOPIC, {"uid": snap.id})

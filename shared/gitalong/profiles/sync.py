@@ -27,6 +27,7 @@ from typing import Any
 
 from gitalong.infra import ledger
 from gitalong.matching import ENCODER_ID
+from gitalong.profiles import store
 from gitalong.profiles.model import UserProfile, build_card, relevant, source_hash, validate, vector_skills
 
 logger = logging.getLogger(__name__)
@@ -51,35 +52,14 @@ class Outcome:
 
 def is_transient(exc: BaseException) -> bool:
     """True for failures a retry may cure (contention, timeouts, an unavailable backend)."""
-    from google.api_core import exceptions as gexc
+    from gitalong.infra import firestore
 
-    transient = (
-        gexc.Aborted,
-        gexc.DeadlineExceeded,
-        gexc.ServiceUnavailable,
-        gexc.InternalServerError,
-        gexc.TooManyRequests,
-        gexc.ResourceExhausted,
-        gexc.GatewayTimeout,
-        gexc.Unknown,
-        gexc.RetryError,
-        ConnectionError,
-        TimeoutError,
-    )
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, transient):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
+    return firestore.is_transient(exc)
 
 
 def _vectors(card: dict[str, Any]) -> dict[str, Any]:
     """``offer_vec``, ``need_vec``, ``skills_vec`` as Firestore vectors, plus ``rerank`` and ``encoder``."""
-    from google.cloud.firestore_v1.vector import Vector
-
+    from gitalong.infra.firestore import Vector
     from gitalong.matching.encode import card_vectors
 
     raw = card_vectors(card.get("skills_to_offer", ""), card.get("services_needed", ""), vector_skills(card))
@@ -99,7 +79,7 @@ def card_document(profile: UserProfile, github: dict[str, Any] | None = None) ->
 
 
 def _sync_error(errors: list[dict[str, str]]) -> dict[str, Any]:
-    from google.cloud.firestore import SERVER_TIMESTAMP
+    from gitalong.infra.firestore import SERVER_TIMESTAMP
 
     fields = sorted({e["field"].split(".")[0] for e in errors})
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
@@ -109,14 +89,11 @@ def _sync_error(errors: list[dict[str, str]]) -> dict[str, Any]:
 def sync_user(uid: str, event_id: str | None = None) -> Outcome:
     """Bring ``profiles/{uid}`` in line with the current ``users/{uid}`` (one transaction: one
     batched read of the user, the card and the event's ledger entry, then the commit)."""
-    from google.cloud import firestore as gfs
-
     from gitalong.infra import firestore
     from gitalong.infra.transactions import run_transaction
 
     db = firestore.client()
-    user_ref = db.collection("users").document(uid)
-    card_ref = db.collection("profiles").document(uid)
+    user_ref, card_ref = store.user_ref(db, uid), store.card_ref(db, uid)
     ledger_ref = ledger.ref(event_id, KIND) if event_id is not None else None
     refs = [user_ref, card_ref, *([ledger_ref] if ledger_ref is not None else [])]
 
@@ -142,19 +119,19 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
         has_error = "sync_error" in data
         if old is not None and old.get("source_hash") == digest and old.get("encoder") == ENCODER_ID:
             if has_error:
-                tx.update(user_ref, {"sync_error": gfs.DELETE_FIELD})
+                tx.update(user_ref, {"sync_error": firestore.DELETE_FIELD})
             return Outcome("unchanged")
         github, github_action = _github_field(old, profile.github_username)
         write = {
             **card_document(profile, github),
             "source_update_time": user.update_time,
-            "updated_at": gfs.SERVER_TIMESTAMP,
+            "updated_at": firestore.SERVER_TIMESTAMP,
         }
         if old is None or "created_at" not in old:  # media may have made the doc (avatar_url) first
-            write["created_at"] = gfs.SERVER_TIMESTAMP
+            write["created_at"] = firestore.SERVER_TIMESTAMP
         tx.set(card_ref, write, merge=list(write))  # listed fields replaced whole; others (avatar) kept
         if has_error:
-            tx.update(user_ref, {"sync_error": gfs.DELETE_FIELD})
+            tx.update(user_ref, {"sync_error": firestore.DELETE_FIELD})
         if event_id is not None:
             ledger.record(tx, event_id, KIND)
         return Outcome("synced", github=github_action)
@@ -265,10 +242,6 @@ class ReconcileReport:
     repaired_ids: list[str] = field(default_factory=list)
 
 
-RECONCILE_STATE = ("jobs", "reconcile-profiles")
-"""Where reconciliation keeps its cursors (``users_after``, ``cards_after``) between runs."""
-
-
 def reconcile(
     limit: int = 5000, publisher: Callable[[str, dict[str, Any]], Any] = _default_publisher
 ) -> ReconcileReport:
@@ -285,12 +258,12 @@ def reconcile(
 
     db = firestore.client()
     report = ReconcileReport()
-    state_ref = db.collection(RECONCILE_STATE[0]).document(RECONCILE_STATE[1])
+    state_ref = db.collection(store.RECONCILE_STATE[0]).document(store.RECONCILE_STATE[1])
     state = state_ref.get().to_dict() or {}
     page: list[Any] = []
 
     def flush() -> None:
-        refs = [db.collection("profiles").document(s.id) for s in page]
+        refs = [store.card_ref(db, s.id) for s in page]
         cards = {snap.id: snap.to_dict() for snap in db.get_all(refs) if snap.exists}
         for snap in page:
             data = snap.to_dict() or {}
@@ -307,7 +280,7 @@ def reconcile(
         page.clear()
 
     last_user = None
-    for snap in _after(db.collection("users"), state.get("users_after"), limit).stream():
+    for snap in store.users_after(db, state.get("users_after"), limit).stream():
         last_user = snap.id
         report.users += 1
         page.append(snap)
@@ -316,11 +289,11 @@ def reconcile(
     if page:
         flush()
     last_card, cards_seen = None, []
-    for card in _after(db.collection("profiles").select([]), state.get("cards_after"), limit).stream():
+    for card in store.card_ids_after(db, state.get("cards_after"), limit).stream():
         last_card = card.id
         cards_seen.append(card.id)
     for ids in chunks(cards_seen, 100):
-        users = db.get_all([db.collection("users").document(i) for i in ids], field_paths=["display_name"])
+        users = db.get_all([store.user_ref(db, i) for i in ids], field_paths=["display_name"])
         for orphan in sorted(set(ids) - {u.id for u in users if u.exists}):
             report.orphans += 1
             _repair(orphan, report, publisher)
@@ -339,12 +312,6 @@ def reconcile(
         report.failed,
     )
     return report
-
-
-def _after(query: Any, cursor: str | None, limit: int) -> Any:
-    """``query`` in document-id order, after ``cursor`` (an id), at most ``limit`` documents."""
-    ordered = query.order_by("__name__").limit(limit)
-    return ordered.start_after({"__name__": cursor}) if cursor else ordered
 
 
 def _repair(uid: str, report: ReconcileReport, publisher: Callable[[str, dict[str, Any]], Any]) -> None:

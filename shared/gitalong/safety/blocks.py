@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from gitalong.core.errors import InvalidArgument
 from gitalong.infra import firestore
+from gitalong.matching import store as matching_store
+from gitalong.safety import store
 from gitalong.swipes import matches
 from gitalong.swipes import model as rules
+from gitalong.swipes import store as swipes_store
 
 if TYPE_CHECKING:
     from gitalong.contract.callables import BlockUserRequest
@@ -24,24 +27,24 @@ logger = logging.getLogger(__name__)
 
 def block_user(uid: str, request: BlockUserRequest) -> dict[str, Any]:
     """Block ``request.target_id`` for ``uid`` (idempotent)."""
-    from google.cloud.firestore import SERVER_TIMESTAMP
+    from gitalong.infra.firestore import SERVER_TIMESTAMP
 
     target = request.target_id
     if target == uid:
         raise InvalidArgument("you cannot block yourself", [{"field": "target_id", "message": "is you"}])
     db = firestore.client()
-    block_ref = db.collection("blocks").document(rules.block_doc_id(uid, target))
+    block_ref = store.block_ref(db, uid, target)
     # The block first: from here on record_swipe refuses swipes between the two.
     block_ref.set({"blocker_id": uid, "blocked_id": target, "created_at": SERVER_TIMESTAMP})
     matches.end_match(uid, rules.match_id(uid, target), reason="blocked", missing_ok=True)
 
-    doomed = [db.collection("swipes").document(rules.swipe_doc_id(a, b)) for a, b in ((uid, target), (target, uid))]
+    doomed = [swipes_store.swipe_ref(db, a, b) for a, b in ((uid, target), (target, uid))]
     for swiper, owner in ((uid, target), (target, uid)):
         # right swipes on the other's projects, as listed in project_interest/{swiper}_{owner}
-        interest_ref = db.collection("project_interest").document(rules.swipe_doc_id(swiper, owner))
+        interest_ref = swipes_store.interest_ref(db, swiper, owner)
         interest = interest_ref.get()
         for project_id in (interest.to_dict() or {}).get("project_ids") or [] if interest.exists else []:
-            doomed.append(db.collection("swipes").document(rules.swipe_doc_id(swiper, str(project_id))))
+            doomed.append(swipes_store.swipe_ref(db, swiper, str(project_id)))
         doomed.append(interest_ref)
     batch = db.batch()
     for ref in doomed:
@@ -56,11 +59,10 @@ def block_user(uid: str, request: BlockUserRequest) -> dict[str, Any]:
 
 def _drop_recommendation(owner: str, hidden: str) -> None:
     """Take ``hidden`` out of ``recommendations/{owner}`` (items and candidate_ids)."""
-    from google.cloud.firestore import ArrayRemove
-
+    from gitalong.infra.firestore import ArrayRemove
     from gitalong.infra.transactions import run_transaction
 
-    ref = firestore.client().collection("recommendations").document(owner)
+    ref = matching_store.recommendations_ref(firestore.client(), owner)
 
     def run(tx: Any) -> None:
         (snap,) = tx.get_all([ref])
@@ -77,15 +79,5 @@ def _drop_recommendation(owner: str, hidden: str) -> None:
 def blocked_ids(uid: str) -> set[str]:
     """Everyone ``uid`` blocked or was blocked by: never recommend or show them to ``uid``.
 
-    Queries: ``blocks where blocker_id == uid`` and ``blocks where blocked_id == uid``.
     """
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    blocks = firestore.client().collection("blocks")
-    out: set[str] = set()
-    for field, other in (("blocker_id", "blocked_id"), ("blocked_id", "blocker_id")):
-        for snap in blocks.where(filter=FieldFilter(field, "==", uid)).stream():
-            value = (snap.to_dict() or {}).get(other)
-            if value:
-                out.add(str(value))
-    return out
+    return store.blocked_ids(firestore.client(), [uid])[uid]

@@ -29,7 +29,7 @@ LEDGER_TTL = timedelta(days=7)
 
 def new_match(a: str, b: str) -> dict[str, Any]:
     """The fields of a new active match between ``a`` and ``b``."""
-    from google.cloud.firestore import SERVER_TIMESTAMP
+    from gitalong.infra.firestore import SERVER_TIMESTAMP
 
     return {
         "participants": list(rules.pair(a, b)),
@@ -48,7 +48,7 @@ def _outbox_ref(match_id: str) -> Any:
 
 def stage_match_created(tx: Any, match_id: str, participants: list[str]) -> None:
     """Stage the ``match-created`` outbox entry in the transaction that creates the match."""
-    from google.cloud.firestore import SERVER_TIMESTAMP
+    from gitalong.infra.firestore import SERVER_TIMESTAMP
 
     tx.set(
         _outbox_ref(match_id),
@@ -63,9 +63,8 @@ def deliver_match_created(match_id: str) -> bool:
     Safe to repeat (notifications have deterministic ids). Returns False, leaving the entry
     for :func:`flush_match_outbox`, when a step fails.
     """
-    from google.cloud.firestore import Increment
-
     from gitalong.infra import pubsub
+    from gitalong.infra.firestore import Increment
 
     ref = _outbox_ref(match_id)
     entry = ref.get()
@@ -96,7 +95,7 @@ def flush_match_outbox(older_than_s: float = 60.0, limit: int = 100) -> int:
 
     Query: ``outbox where created_at < now - older_than_s`` (single-field index).
     """
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    from gitalong.infra.firestore import FieldFilter
 
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
     query = (
@@ -146,8 +145,7 @@ def end_match(uid: str, match_id: str, reason: str, missing_ok: bool = False) ->
 
     ``NOT_FOUND`` (also for a match ``uid`` is not part of: existence is not disclosed).
     """
-    from google.cloud.firestore import SERVER_TIMESTAMP
-
+    from gitalong.infra.firestore import SERVER_TIMESTAMP
     from gitalong.infra.transactions import run_transaction
 
     ref = firestore.client().collection("matches").document(match_id)
@@ -181,8 +179,7 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
     newer ``last_message_at``. The second distinct sender starts the conversation
     (``conversations_started`` +1 for both). Returns what happened, for logs and tests.
     """
-    from google.cloud.firestore import SERVER_TIMESTAMP, ArrayUnion
-
+    from gitalong.infra.firestore import SERVER_TIMESTAMP, ArrayUnion
     from gitalong.infra.transactions import run_transaction
 
     if not message:

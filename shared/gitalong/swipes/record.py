@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from gitalong.core.buckets import BucketLimit
 from gitalong.core.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from gitalong.infra import counters, firestore, rate_limit
-from gitalong.swipes import matches
+from gitalong.profiles import store as profiles_store
+from gitalong.safety import store as safety_store
+from gitalong.swipes import matches, store
 from gitalong.swipes import model as rules
 from gitalong.swipes.model import SWIPE_LIMITS
 
@@ -29,9 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENCY_COLLECTION = "swipe_requests"
 IDEMPOTENCY_TTL_S = 7 * 86_400
-INTEREST_COLLECTION = "project_interest"
 RATE_ACTION = "swipe"
 
 
@@ -70,19 +70,15 @@ def record_swipe(
 def _record(
     tx: Any, uid: str, request: RecordSwipeRequest, swipe_id: str, limits: tuple[BucketLimit, ...]
 ) -> _Outcome:
-    from google.cloud.firestore import SERVER_TIMESTAMP
+    from gitalong.infra.firestore import SERVER_TIMESTAMP
 
     db = firestore.client()
     target_id = request.target_id
-    ledger_ref = (
-        db.collection(IDEMPOTENCY_COLLECTION).document(rules.idempotency_doc_id(uid, request.swipe_id))
-        if request.swipe_id
-        else None
-    )
+    ledger_ref = store.request_ref(db, uid, request.swipe_id) if request.swipe_id else None
 
     # --- reads (all before the first write) -------------------------------------------
     if request.target_type == "project":
-        first = _get_all(tx, [r for r in (ledger_ref, db.collection("projects").document(target_id)) if r])
+        first = _get_all(tx, [r for r in (ledger_ref, store.project_ref(db, target_id)) if r])
         replay = _replay(first, ledger_ref)
         if replay:
             return replay
@@ -102,17 +98,17 @@ def _record(
     else:
         other = target_id
 
-    own_ref = db.collection("swipes").document(rules.swipe_doc_id(uid, target_id))
-    reverse_ref = db.collection("swipes").document(rules.swipe_doc_id(other, uid))
+    own_ref = store.swipe_ref(db, uid, target_id)
+    reverse_ref = store.swipe_ref(db, other, uid)
     mid = rules.match_id(uid, other)
-    match_ref = db.collection("matches").document(mid)
-    block_refs = [db.collection("blocks").document(rules.block_doc_id(a, b)) for a, b in ((uid, other), (other, uid))]
+    match_ref = store.match_ref(db, uid, other)
+    block_refs = [safety_store.block_ref(db, a, b) for a, b in ((uid, other), (other, uid))]
     bucket_ref = rate_limit.ref(uid, RATE_ACTION)
     # their right swipes on my projects (point read; a query here would lock a range)
-    their_interest_ref = db.collection(INTEREST_COLLECTION).document(rules.swipe_doc_id(other, uid))
+    their_interest_ref = store.interest_ref(db, other, uid)
     refs = [own_ref, reverse_ref, match_ref, bucket_ref, *block_refs]
     if request.target_type == "user":
-        refs += [r for r in (ledger_ref, db.collection("profiles").document(target_id), their_interest_ref) if r]
+        refs += [r for r in (ledger_ref, profiles_store.card_ref(db, target_id), their_interest_ref) if r]
     snaps = _get_all(tx, refs)
 
     if request.target_type == "user":
@@ -191,11 +187,10 @@ def _run_contended(body: Callable[[Any], _Outcome]) -> _Outcome:
     The transaction begins inside its one batch read (``run_transaction``): two round
     trips, not three.
     """
-    from google.api_core import exceptions as google_errors
-
+    from gitalong.infra.firestore import DeadlineExceeded
     from gitalong.infra.transactions import CONTENTION, run_transaction
 
-    gave_up: tuple[type[Exception], ...] = (*CONTENTION, google_errors.DeadlineExceeded)
+    gave_up: tuple[type[Exception], ...] = (*CONTENTION, DeadlineExceeded)
     try:
         return run_transaction(body)
     except gave_up as err:
@@ -223,32 +218,17 @@ def _stage_project_interest(tx: Any, db: Any, uid: str, owner: str, project_id: 
     Written with array transforms (no read). ``record_swipe`` reads it by id when the owner
     swipes on ``uid``: mutual interest without a query inside the transaction.
     """
-    from google.cloud.firestore import SERVER_TIMESTAMP, ArrayRemove, ArrayUnion
+    from gitalong.infra.firestore import SERVER_TIMESTAMP, ArrayRemove, ArrayUnion
 
-    ref = db.collection(INTEREST_COLLECTION).document(rules.swipe_doc_id(uid, owner))
+    ref = store.interest_ref(db, uid, owner)
     change = ArrayUnion([project_id]) if positive else ArrayRemove([project_id])
     tx.set(ref, {"swiper_id": uid, "owner_id": owner, "project_ids": change, "updated_at": SERVER_TIMESTAMP},
            merge=True)
 
 
 def interested_users(owner_id: str, project_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Right/super swipes on ``owner_id``'s projects (one project if named), newest first.
-
-    Query (composite index swipes: project_owner_id, direction, [target_id,] updated_at desc).
-    """
-    from google.cloud.firestore import Query
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    query = (
-        firestore.client()
-        .collection("swipes")
-        .where(filter=FieldFilter("project_owner_id", "==", owner_id))
-        .where(filter=FieldFilter("direction", "in", sorted(rules.POSITIVE_DIRECTIONS)))
-    )
-    if project_id:
-        query = query.where(filter=FieldFilter("target_id", "==", project_id))
-    query = query.order_by("updated_at", direction=Query.DESCENDING).limit(limit)
-    return [snap.to_dict() or {} for snap in query.stream()]
+    """Right/super swipes on ``owner_id``'s projects (one project if named), newest first."""
+    return store.interest_in_projects_of(firestore.client(), owner_id, project_id, limit)
 
 
 def _ttl(seconds: float) -> Any:

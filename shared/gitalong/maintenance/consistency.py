@@ -1,4 +1,4 @@
-"""The weekly consistency check: derived data against its sources; repair; report.
+"""The weekly consistency check: derived data of every area against its sources; repair; report.
 
 Each check returns ``{checked, found, fixed}`` (and ``examples``: up to 10 ids). The report
 goes to ``stats/consistency/runs/{run_id}`` (``stats/consistency`` is a document, so runs
@@ -13,8 +13,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gitalong.analytics import store as analytics_store
+from gitalong.community import store as community_store
 from gitalong.core.batching import chunks
-from gitalong.infra import firestore
+from gitalong.infra import counters, firestore
+from gitalong.infra.firestore import where
+from gitalong.matching import store as matching_store
+from gitalong.profiles import store as profiles_store
+from gitalong.swipes import store as swipes_store
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +67,8 @@ def profiles_vs_users() -> Check:
     """A card ``profiles/{uid}`` without ``users/{uid}`` is an orphan: delete it."""
     db = firestore.client()
     check = _new()
-    for uid in _without_counterpart(db, "profiles", "users", check):
-        db.collection("profiles").document(uid).delete()
+    for uid in _without_counterpart(db, profiles_store.PROFILES, profiles_store.USERS, check):
+        profiles_store.card_ref(db, uid).delete()
         check["fixed"] += 1
     return check
 
@@ -71,7 +77,7 @@ def users_without_profiles() -> Check:
     """A user without a card: rebuilt through the profiles area's sync when it offers one."""
     db = firestore.client()
     check = _new()
-    for uid in _without_counterpart(db, "users", "profiles", check):
+    for uid in _without_counterpart(db, profiles_store.USERS, profiles_store.PROFILES, check):
         if _resync_profile(uid):
             check["fixed"] += 1
     return check
@@ -95,32 +101,22 @@ def _resync_profile(uid: str) -> bool:
     return outcome.status == "synced"
 
 
-def _count(query: Any) -> int:
-    return int(query.count(alias="n").get()[0][0].value)
-
-
 def counters_vs_documents() -> Check:
     """The swipes area's counters against counts of the documents; a wrong one is set to the count.
 
     The count and the repair are not one transaction (a count query can't be), so a swipe
     landing between them can leave that counter one off until the next week's run.
     """
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
     db = firestore.client()
     check = _new()
-    from gitalong.infra import counters
-
-    for ref in db.collection("counters").list_documents(page_size=PAGE):
+    swipes, matches = db.collection(swipes_store.SWIPES), db.collection(swipes_store.MATCHES)
+    for ref in db.collection(counters.COLLECTION).list_documents(page_size=PAGE):
         uid = ref.id
         have = dict(counters.read(uid))
-        swipes = db.collection("swipes")
         truth = {
-            "swipes_given": _count(swipes.where(filter=FieldFilter("swiper_id", "==", uid))),
-            "swipes_received": _count(swipes.where(filter=FieldFilter("target_id", "==", uid))),
-            "matches": _count(
-                db.collection("matches").where(filter=FieldFilter("participants", "array_contains", uid))
-            ),
+            "swipes_given": firestore.count(where(swipes, "swiper_id", "==", uid)),
+            "swipes_received": firestore.count(where(swipes, "target_id", "==", uid)),
+            "matches": firestore.count(where(matches, "participants", "array_contains", uid)),
         }
         check["checked"] += 1
         wrong = {k: (int(have.get(k) or 0), v) for k, v in truth.items() if int(have.get(k) or 0) != v}
@@ -137,9 +133,9 @@ def attendee_counts() -> Check:
     db = firestore.client()
     check = _new()
     per_user: dict[str, int] = {}
-    for event_id in _ids(db.collection("events")):
-        ref = db.collection("events").document(event_id)
-        attendees = _ids(ref.collection("attendees"))
+    for event_id in _ids(db.collection(community_store.EVENTS)):
+        ref = community_store.event_ref(db, event_id)
+        attendees = _ids(ref.collection(community_store.ATTENDEES))
         for uid in attendees:
             per_user[uid] = per_user.get(uid, 0) + 1
         check["checked"] += 1
@@ -148,8 +144,8 @@ def attendee_counts() -> Check:
             _found(check, f"events/{event_id}: {stored} != {len(attendees)}")
             ref.update({"attendee_count": len(attendees)})
             check["fixed"] += 1
-    for uid in set(per_user) | set(_ids(db.collection("analytics"))):
-        ref = db.collection("analytics").document(uid)
+    for uid in set(per_user) | set(_ids(db.collection(analytics_store.ANALYTICS))):
+        ref = analytics_store.summary_ref(db, uid)
         stored = (ref.get(field_paths=["events_attended"]).to_dict() or {}).get("events_attended", 0)
         check["checked"] += 1
         if stored != per_user.get(uid, 0):
@@ -163,14 +159,14 @@ def recommendations_to_deleted_users() -> Check:
     """Recommendation items pointing at users whose card is gone: removed from the list."""
     db = firestore.client()
     check = _new()
-    for page in chunks(_ids(db.collection("recommendations")), PAGE):
-        for snap in db.get_all([db.collection("recommendations").document(uid) for uid in page]):
+    for page in chunks(_ids(db.collection(matching_store.RECOMMENDATIONS)), PAGE):
+        for snap in db.get_all([matching_store.recommendations_ref(db, uid) for uid in page]):
             doc = snap.to_dict() or {}
             items = [i for i in doc.get("items") or [] if isinstance(i, dict) and isinstance(i.get("id"), str)]
             check["checked"] += 1
             if not items:
                 continue
-            refs = [db.collection("profiles").document(i["id"]) for i in items]
+            refs = [profiles_store.card_ref(db, i["id"]) for i in items]
             gone = {s.id for s in db.get_all(refs, field_paths=["display_name"]) if not s.exists}
             if not gone:
                 continue
@@ -204,7 +200,7 @@ def _claim(ref: Any, run_id: str, now: datetime) -> bool:
     ``create`` of the report (``status: running``) either wins or finds an earlier attempt;
     a finished one (a retry) or one older than ``LEASE`` (a crash) may be run again.
     """
-    from google.api_core.exceptions import AlreadyExists, Conflict
+    from gitalong.infra.firestore import AlreadyExists, Conflict
 
     try:
         ref.create({"run_id": run_id, "status": "running", "started_at": now, "attempts": 0, "checks": {}})
@@ -227,7 +223,8 @@ def run(schedule_time: datetime | None = None) -> dict[str, Any] | None:
     """
     when = (schedule_time or datetime.now(UTC)).astimezone(UTC)
     run_id = when.strftime("%Y%m%dT%H%M%SZ")
-    ref = firestore.client().collection("stats").document("consistency").collection("runs").document(run_id)
+    stats = firestore.client().collection(analytics_store.STATS)
+    ref = stats.document("consistency").collection("runs").document(run_id)
     started = datetime.now(UTC)
     if not _claim(ref, run_id, started):
         logger.info("consistency run %s is already running: this attempt does nothing", run_id)
