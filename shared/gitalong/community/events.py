@@ -6,11 +6,14 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitalong.analytics import service as analytics
 from gitalong.community import model as domain
 from gitalong.infra import firestore
+
+if TYPE_CHECKING:
+    from gitalong.contract.callables import RecommendEventsRequest
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +115,7 @@ RECENT_EVENTS = 10
 CO_ATTENDEES_PER_EVENT = 50
 
 
-def recommend_events(uid: str, request: Any, now: datetime | None = None) -> dict[str, Any]:
+def recommend_events(uid: str, request: RecommendEventsRequest, now: datetime | None = None) -> dict[str, Any]:
     """Rank upcoming events for ``uid`` by skill overlap and by what similar users attend.
 
     Similar users are the ones who attended the same events as the caller. Past events and

@@ -90,12 +90,6 @@ def get(db: Any) -> CandidateIndex:
         return index
 
 
-def reset() -> None:
-    """Forget the index (the next :func:`get` reloads it)."""
-    with _lock:
-        _state.update(index=None, watermark=None, loaded_at=0.0, project=None)
-
-
 def ranked_cards(
     db: Any, index: CandidateIndex, rank: Callable[[int], list[Hit]], want: int
 ) -> tuple[list[Hit], dict[str, dict[str, Any]]]:

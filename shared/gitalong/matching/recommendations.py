@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from gitalong.matching.reasons import reciprocal_reasons
 from gitalong.profiles import store as profiles_store
 from gitalong.profiles.model import public_card
 from gitalong.swipes import store as swipes_store
+
+if TYPE_CHECKING:
+    from gitalong.contract.callables import FindReciprocalMatchesRequest, GetRecommendationsRequest
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ def _fresh(rec: dict[str, Any], me: dict[str, Any] | None, at: datetime) -> bool
     return changed is None or generated >= changed
 
 
-def get_recommendations(uid: str, request: Any) -> dict[str, Any]:
+def get_recommendations(uid: str, request: GetRecommendationsRequest) -> dict[str, Any]:
     """The ``get_recommendations`` callable (see CONTRACT.md)."""
     from gitalong.matching import candidate_index
 
@@ -182,7 +185,7 @@ def _project_vectors(texts: list[str]) -> list[np.ndarray]:
     return [_project_cache[t] for t in texts]
 
 
-def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
+def project_recommendations(db: Any, uid: str, request: GetRecommendationsRequest) -> dict[str, Any]:
     """Projects whose needed skills match what the caller offers."""
     at = store.now()
     me = store.get_profile(db, uid) or {}
@@ -226,7 +229,7 @@ def project_recommendations(db: Any, uid: str, request: Any) -> dict[str, Any]:
     }
 
 
-def find_reciprocal_matches(uid: str, request: Any) -> dict[str, Any]:
+def find_reciprocal_matches(uid: str, request: FindReciprocalMatchesRequest) -> dict[str, Any]:
     """The ``find_reciprocal_matches`` callable: two-sided matches for given (or the caller's) texts."""
     from gitalong.matching import candidate_index
 

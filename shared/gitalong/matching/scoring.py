@@ -42,13 +42,6 @@ def half_harmonic_inplace(a: F32, b: F32, scratch: F32) -> F32:
     return a
 
 
-def reciprocal(my_offer: F32, my_need: F32, their_offer: F32, their_need: F32) -> tuple[F32, F32, F32]:
-    """``(score, offer_score, need_score)`` of one viewer against candidate rows."""
-    offer_score = (their_offer @ my_need).astype(np.float32)
-    need_score = (their_need @ my_offer).astype(np.float32)
-    return harmonic(offer_score, need_score), offer_score, need_score
-
-
 @dataclass(frozen=True)
 class Population:
     """The candidates' vectors with their hubness: how close each text is to everyone's, on average.

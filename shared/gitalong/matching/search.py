@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitalong.core.errors import InvalidArgument
 from gitalong.infra import firestore
@@ -11,6 +11,9 @@ from gitalong.matching import store
 from gitalong.matching.encoder import encode_text, has_words
 from gitalong.matching.reasons import search_reasons, shared_skills
 from gitalong.profiles.model import public_card
+
+if TYPE_CHECKING:
+    from gitalong.contract.callables import SearchProfilesRequest, SimilarUsersRequest
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +23,7 @@ FIELDS = {"offers": ("offer_vec",), "needs": ("need_vec",), "all": ("offer_vec",
 they list, so a skills-only person is found by what their skills mean."""
 
 
-def search_profiles(uid: str, request: Any) -> dict[str, Any]:
+def search_profiles(uid: str, request: SearchProfilesRequest) -> dict[str, Any]:
     """The ``search_profiles`` callable: query text -> vector -> best offers/needs (by ``mode``)."""
     from gitalong.matching import candidate_index
 
@@ -58,7 +61,7 @@ def search_profiles(uid: str, request: Any) -> dict[str, Any]:
     }
 
 
-def similar_users(uid: str, request: Any) -> dict[str, Any]:
+def similar_users(uid: str, request: SimilarUsersRequest) -> dict[str, Any]:
     """The ``similar_users`` callable: nearest ``skills_vec``, with the skills both list."""
     from gitalong.matching import candidate_index
 

@@ -128,27 +128,6 @@ def _group_maxima(a: F32, groups: int, out: F32 | None = None) -> F32:
     return a[:, : groups * _CHUNK].reshape(a.shape[0], _CHUNK, groups).max(axis=1, out=out)
 
 
-def one_sided_topk(queries: F32, candidates: F32, k: int, exclusions: Exclusions | None = None) -> tuple[I64, F32]:
-    """Top-``k`` by plain inner product (baseline and search): same blocking, one product."""
-    n_q, n_c = queries.shape[0], candidates.shape[0]
-    k_eff = min(k, n_c)
-    out_idx = np.full((n_q, k), -1, dtype=np.int64)
-    out_score = np.full((n_q, k), -np.inf, dtype=np.float32)
-    if n_q == 0 or k_eff == 0:
-        return out_idx, out_score
-    ct = np.ascontiguousarray(candidates.T, dtype=np.float32)
-    bs = _block_size(n_c, 256 * 2**20) * 3
-    for start in range(0, n_q, bs):
-        stop = min(n_q, start + bs)
-        a = np.asarray(queries[start:stop], dtype=np.float32) @ ct
-        if exclusions is not None:
-            rows, cols = exclusions.block(start, stop)
-            a[rows, cols] = -np.inf
-        out_idx[start:stop, :k_eff], out_score[start:stop, :k_eff] = top_k_rows(a, k_eff)
-    out_idx[~np.isfinite(out_score)] = -1
-    return out_idx, out_score
-
-
 def top_k_rows(a: F32, k: int, maxima: F32 | None = None) -> tuple[I64, F32]:
     """Per-row top-``k`` (indices, values), best first; -1 where a row has fewer finite values.
 
