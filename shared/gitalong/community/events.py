@@ -76,7 +76,9 @@ def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exi
     The count change (+1/-1 from before/after) commits with the event's ledger entry (kind
     ``attendance``), so a redelivery counts nothing and any order adds up; the mirror
     ``analytics/{uid}/attended/{eventId}`` follows the attendee document as it is *now*, so
-    out-of-order deliveries converge.
+    out-of-order deliveries converge. The event document is read before the transaction, not
+    in it: every attendee's transaction writes it (a blind increment), and reading it there
+    would make a burst of sign-ups queue on its lock.
     """
     db = firestore.client()
     gcf = analytics._fs()
@@ -84,16 +86,16 @@ def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exi
     user_record = db.collection("analytics").document(uid)
     delta = int(after_exists) - int(before_exists)
     if delta:
+        event_exists = event_ref.get(field_paths=["title"]).exists
 
         def effect(tx: Any, snaps: dict[str, Any]) -> None:
-            if snaps[event_ref.path].exists:
+            if event_exists:
                 tx.update(event_ref, {"attendee_count": gcf.Increment(delta)})
             if delta > 0 or snaps[user_record.path].exists:  # a decrement never re-creates a deleted record
                 tx.set(user_record, {"events_attended": gcf.Increment(delta)}, merge=True)
 
         subject = f"{event_ref.path}/attendees/{uid}"
-        applied = ledger.apply_once(cloud_event_id, "attendance", effect, reads=[event_ref, user_record],
-                                    subject=subject)
+        applied = ledger.apply_once(cloud_event_id, "attendance", effect, reads=[user_record], subject=subject)
         if applied.first:
             logger.info("attendance %s/%s counted %+d", event_id, uid, delta)
     _mirror_attendance(event_id, uid)
