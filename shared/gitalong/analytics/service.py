@@ -10,57 +10,27 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from gitalong.analytics import model as domain
 from gitalong.core.errors import InvalidArgument
-from gitalong.infra import firestore
+from gitalong.infra import firestore, ledger
 
 logger = logging.getLogger(__name__)
 
 SKILL_SHARDS = 10
 """Counter shards of ``stats/skills``: each absorbs ~1 write/s, so ~10 skill-count writes/s in all."""
-LEDGER_TTL = timedelta(days=7)
 RESPONSE_RATE_CAP = 5000
 """At most this many received right swipes are checked for ``response_rate`` (newest first)."""
-_UNSAFE = re.compile(r"[^A-Za-z0-9_\-.:]")
 
 
 def _db() -> Any:
     return firestore.client()
 
 
-# --- idempotent increments ----------------------------------------------------------
-
-
-def ledger_ref(event_id: str, kind: str) -> Any:
-    """``processed_events/{kind}:{event_id}``: the entry that marks an event as applied."""
-    raw = f"{kind}:{event_id}"
-    safe = _UNSAFE.sub("_", raw)
-    if len(safe) > 1400:
-        safe = f"{kind}:{hashlib.sha256(raw.encode()).hexdigest()}"
-    return _db().collection("processed_events").document(safe)
-
-
-def commit_once(batch: Any, event_id: str, kind: str) -> bool:
-    """Commit ``batch`` together with the creation of the event's ledger entry.
-
-    The batch is atomic and ``create`` fails when the entry exists, so a redelivered
-    event changes nothing. Returns False for a redelivery.
-    """
-    from gitalong.infra.firestore import AlreadyExists, Conflict
-
-    now = datetime.now(UTC)
-    batch.create(ledger_ref(event_id, kind), {"kind": kind, "processed_at": now, "expires_at": now + LEDGER_TTL})
-    try:
-        batch.commit()
-    except (AlreadyExists, Conflict):
-        logger.info("%s %s was applied before: nothing to do", kind, event_id)
-        return False
-    return True
+# --- skill counters ------------------------------------------------------------------
 
 
 def skill_shard_ref(entity_id: str) -> Any:
@@ -69,14 +39,15 @@ def skill_shard_ref(entity_id: str) -> Any:
     return _db().collection("stats").document("skills").collection("shards").document(str(n))
 
 
-def add_skill_deltas(batch: Any, source: str, entity_id: str, before: set[str], after: set[str]) -> int:
-    """Queue ``+1``/``-1`` per skill that ``entity_id`` gained/lost for ``source``; returns how many."""
+def add_skill_deltas(writer: Any, source: str, entity_id: str, before: set[str], after: set[str]) -> int:
+    """Queue ``+1``/``-1`` per skill that ``entity_id`` gained/lost for ``source`` on ``writer`` (a
+    transaction or batch); returns how many."""
     from gitalong.infra.firestore import Increment
 
     deltas = {skill: Increment(1) for skill in after - before}
     deltas.update({skill: Increment(-1) for skill in before - after})
     if deltas:
-        batch.set(skill_shard_ref(entity_id), {source: deltas}, merge=True)
+        writer.set(skill_shard_ref(entity_id), {source: deltas}, merge=True)
     return len(deltas)
 
 
@@ -233,7 +204,8 @@ def record_message(match_id: str, sender_id: str, created_at: datetime | None) -
     Keeps ``analytics/{uid}/connections/{matchId}`` for both participants:
     ``first_sent_at`` (earliest message of the owner), ``first_received_at`` (of the other),
     ``successful``/``successful_at`` (the later of the two firsts). Idempotent and order-free:
-    every field is a min/max over the messages seen. Returns True when something changed.
+    every field is a min/max over the messages seen, so a redelivered or late message changes
+    nothing and this trigger needs no ledger entry. Returns True when something changed.
     """
     db = _db()
     match = db.collection("matches").document(match_id).get()
@@ -395,7 +367,11 @@ def refresh_skill_stats(as_of: date) -> dict[str, Any]:
 def profile_skill_deltas(
     event_id: str, uid: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 ) -> int:
-    """Count a profile's canonical skills per skill (``stats/skills`` ``profiles``), once per event."""
+    """Count a profile's canonical skills per skill (``stats/skills`` ``profiles``), once per event.
+
+    The counts move by the difference between ``before`` and ``after``, so deliveries in any
+    order add up; the ledger (kind ``profile-skills``) makes a redelivery a no-op.
+    """
     from gitalong.community.model import canonical_skills
 
     def skills(card: Mapping[str, Any] | None) -> set[str]:
@@ -406,9 +382,13 @@ def profile_skill_deltas(
     old, new = skills(before), skills(after)
     if old == new:
         return 0
-    batch = _db().batch()
-    changed = add_skill_deltas(batch, "profiles", f"profile:{uid}", old, new)
-    if not commit_once(batch, event_id, "profile-skills"):
+    applied = ledger.apply_once(
+        event_id, "profile-skills",
+        lambda tx, _: add_skill_deltas(tx, "profiles", f"profile:{uid}", old, new),
+        subject=f"profiles/{uid}",
+    )
+    if not applied.first:
+        logger.info("profile-skills %s was applied before: nothing to do", event_id)
         return 0
     logger.info("profile %s skill counts: +%s -%s", uid, sorted(new - old), sorted(old - new))
-    return changed
+    return applied.result or 0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitalong.analytics import service as analytics
 from gitalong.community import model as domain
-from gitalong.infra import firestore
+from gitalong.infra import firestore, ledger
 
 if TYPE_CHECKING:
     from gitalong.contract.callables import RecommendEventsRequest
@@ -28,73 +28,95 @@ def _source(event: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def on_event_written(
     event_id: str, cloud_event_id: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 ) -> None:
-    """An event changed: write its canonical skills or ``sync_error``, adjust the skill counts.
+    """An event changed: adjust the skill counts, write its canonical skills or ``sync_error``.
 
+    One transaction (ledger kind ``event-skills``): the counts move by the difference
+    between ``before`` and ``after`` (so any delivery order adds up), the derived fields are
+    computed from the event as it is *now* (so a late, older event never rolls them back,
+    and never re-creates a deleted event), and the ledger entry makes a redelivery a no-op.
     Writes of the derived fields alone (ours) are recognized and ignored.
     """
     source_before, source_after = _source(before), _source(after)
     if source_before == source_after:
         return
-    db = firestore.client()
-    ref = db.collection("events").document(event_id)
+    ref = firestore.client().collection("events").document(event_id)
     old, new = domain.event_skills(source_before), domain.event_skills(source_after)
-    batch = db.batch()
-    analytics.add_skill_deltas(batch, "events", f"event:{event_id}", old, new)
-    counted = analytics.commit_once(batch, cloud_event_id, "event-skills")
-    if source_after is None:
-        logger.info("event %s deleted: its skills no longer count", event_id)
+
+    def effect(tx: Any, snaps: dict[str, Any]) -> list[dict[str, str]] | None:
+        analytics.add_skill_deltas(tx, "events", f"event:{event_id}", old, new)
+        current = snaps[ref.path]
+        if not current.exists:
+            return None
+        now = current.to_dict() or {}
+        source = _source(now) or {}
+        problems = domain.event_problems(source)
+        fields: dict[str, Any] = {
+            "canonical_skills": sorted(domain.event_skills(source)),
+            "sync_error": problems[0]["message"] if problems else None,
+        }
+        if any(now.get(k) != v for k, v in fields.items()):
+            tx.update(ref, fields)
+        return problems
+
+    applied = ledger.apply_once(cloud_event_id, "event-skills", effect, reads=[ref], subject=ref.path)
+    if not applied.first:
+        logger.info("event %s: event %s was applied before, nothing to do", event_id, cloud_event_id)
         return
-    problems = domain.event_problems(source_after)
-    assert after is not None
-    fields: dict[str, Any] = {
-        "canonical_skills": sorted(new),
-        "sync_error": problems[0]["message"] if problems else None,
-    }
-    if any(after.get(k) != v for k, v in fields.items()):
-        ref.set(fields, merge=True)
+    if applied.result is None:
+        logger.info("event %s gone: its skills no longer count", event_id)
+        return
     logger.info(
-        "event %s synced (%s): skills %s%s",
+        "event %s synced: skills %s%s",
         event_id,
-        "counted" if counted else "redelivery",
         sorted(new),
-        f", invalid: {problems}" if problems else "",
+        f", invalid: {applied.result}" if applied.result else "",
     )
 
 
 def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exists: bool, after_exists: bool) -> None:
     """An attendance came or went: count it once, and mirror the current state for the user.
 
-    The count change (+1/-1 from before/after) commits with the event's ledger entry, so a
-    redelivery counts nothing; the mirror ``analytics/{uid}/attended/{eventId}`` follows
-    the attendee document as it is *now*, so out-of-order deliveries converge.
+    The count change (+1/-1 from before/after) commits with the event's ledger entry (kind
+    ``attendance``), so a redelivery counts nothing and any order adds up; the mirror
+    ``analytics/{uid}/attended/{eventId}`` follows the attendee document as it is *now*, so
+    out-of-order deliveries converge. The event document is read before the transaction, not
+    in it: every attendee's transaction writes it (a blind increment), and reading it there
+    would make a burst of sign-ups queue on its lock.
     """
     db = firestore.client()
     from gitalong.infra.firestore import Increment
 
     event_ref = db.collection("events").document(event_id)
-    event_snap = event_ref.get()
+    user_record = db.collection("analytics").document(uid)
     delta = int(after_exists) - int(before_exists)
     if delta:
-        batch = db.batch()
-        if event_snap.exists:
-            batch.update(event_ref, {"attendee_count": Increment(delta)})
-        user_record = db.collection("analytics").document(uid)
-        if delta > 0 or user_record.get().exists:  # a decrement never re-creates a deleted user's record
-            batch.set(user_record, {"events_attended": Increment(delta)}, merge=True)
-        if analytics.commit_once(batch, cloud_event_id, "attendance"):
+        event_exists = event_ref.get(field_paths=["title"]).exists
+
+        def effect(tx: Any, snaps: dict[str, Any]) -> None:
+            if event_exists:
+                tx.update(event_ref, {"attendee_count": Increment(delta)})
+            if delta > 0 or snaps[user_record.path].exists:  # a decrement never re-creates a deleted record
+                tx.set(user_record, {"events_attended": Increment(delta)}, merge=True)
+
+        subject = f"{event_ref.path}/attendees/{uid}"
+        applied = ledger.apply_once(cloud_event_id, "attendance", effect, reads=[user_record], subject=subject)
+        if applied.first:
             logger.info("attendance %s/%s counted %+d", event_id, uid, delta)
-    _mirror_attendance(event_id, uid, event_snap.to_dict() if event_snap.exists else None)
+    _mirror_attendance(event_id, uid)
 
 
-def _mirror_attendance(event_id: str, uid: str, event: Mapping[str, Any] | None) -> None:
+def _mirror_attendance(event_id: str, uid: str) -> None:
     db = firestore.client()
-    attendee = db.collection("events").document(event_id).collection("attendees").document(uid).get()
+    event_ref = db.collection("events").document(event_id)
+    attendee_ref = event_ref.collection("attendees").document(uid)
+    snaps = {s.reference.path: s for s in db.get_all([event_ref, attendee_ref])}
+    attendee, event_snap = snaps[attendee_ref.path], snaps[event_ref.path]
     mirror = db.collection("analytics").document(uid).collection("attended").document(event_id)
     if not attendee.exists:
         mirror.delete()
         return
     data = attendee.to_dict() or {}
-    event = event or {}
+    event = (event_snap.to_dict() or {}) if event_snap.exists else {}
     mirror.set(
         {
             "uid": uid,

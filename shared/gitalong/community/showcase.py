@@ -8,7 +8,7 @@ from typing import Any
 
 from gitalong.analytics import service as analytics
 from gitalong.community import model as domain
-from gitalong.infra import firestore
+from gitalong.infra import firestore, ledger
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,10 @@ def on_post_written(
 
     A valid post counts once for its author (``analytics/{uid}.posts_created``) and once per
     canonical skill (``stats/skills`` shards, ``posts``); an invalid or deleted one for
-    nothing. Counts move by the difference between before and after, so any delivery
-    order adds up; the ledger makes redeliveries no-ops. Our own writes are ignored.
+    nothing. One transaction (ledger kind ``showcase-post``): counts move by the difference
+    between before and after, so any delivery order adds up; the derived fields come from the
+    post as it is *now*, so a late, older event never rolls them back nor re-creates a deleted
+    post; the ledger entry makes a redelivery a no-op. Our own writes are ignored.
     """
     source_before, source_after = _source(before), _source(after)
     if source_before == source_after:
@@ -36,32 +38,45 @@ def on_post_written(
     db = firestore.client()
     from gitalong.infra.firestore import Increment
 
+    ref = db.collection("showcase_posts").document(post_id)
     old_author, old_skills = domain.counted_skills(source_before)
     new_author, new_skills = domain.counted_skills(source_after)
-    batch = db.batch()
-    analytics.add_skill_deltas(batch, "posts", f"post:{post_id}", old_skills, new_skills)
-    if old_author != new_author:
-        old_record = db.collection("analytics").document(old_author) if old_author else None
-        if old_record is not None and old_record.get().exists:  # never re-create a deleted user's record
-            batch.set(old_record, {"posts_created": Increment(-1)}, merge=True)
-        if new_author:
-            batch.set(db.collection("analytics").document(new_author), {"posts_created": Increment(1)}, merge=True)
-    counted = analytics.commit_once(batch, cloud_event_id, "showcase-post")
-    if source_after is None or after is None:
-        logger.info("post %s deleted (%s)", post_id, "counted" if counted else "redelivery")
+    old_record = db.collection("analytics").document(old_author) if old_author and old_author != new_author else None
+
+    def effect(tx: Any, snaps: dict[str, Any]) -> list[dict[str, str]] | None:
+        analytics.add_skill_deltas(tx, "posts", f"post:{post_id}", old_skills, new_skills)
+        if old_author != new_author:
+            if old_record is not None and snaps[old_record.path].exists:  # never re-create a deleted record
+                tx.set(old_record, {"posts_created": Increment(-1)}, merge=True)
+            if new_author:
+                tx.set(db.collection("analytics").document(new_author), {"posts_created": Increment(1)},
+                       merge=True)
+        current = snaps[ref.path]
+        if not current.exists:
+            return None
+        now = current.to_dict() or {}
+        source = _source(now) or {}
+        problems = domain.post_problems(source)
+        fields: dict[str, Any] = {
+            "canonical_skills": domain.canonical_skills(source.get("skills") or []) if not problems else [],
+            "sync_error": problems[0]["message"] if problems else None,
+        }
+        if any(now.get(k) != v for k, v in fields.items()):
+            tx.update(ref, fields)
+        return problems
+
+    reads = [ref, *([old_record] if old_record is not None else [])]
+    applied = ledger.apply_once(cloud_event_id, "showcase-post", effect, reads=reads, subject=ref.path)
+    if not applied.first:
+        logger.info("post %s: event %s was applied before, nothing to do", post_id, cloud_event_id)
         return
-    problems = domain.post_problems(source_after)
-    fields: dict[str, Any] = {
-        "canonical_skills": domain.canonical_skills(source_after.get("skills") or []) if not problems else [],
-        "sync_error": problems[0]["message"] if problems else None,
-    }
-    if any(after.get(k) != v for k, v in fields.items()):
-        db.collection("showcase_posts").document(post_id).set(fields, merge=True)
+    if applied.result is None:
+        logger.info("post %s gone: counted out", post_id)
+        return
     logger.info(
-        "post %s synced (%s): author %s, skills %s%s",
+        "post %s synced: author %s, skills %s%s",
         post_id,
-        "counted" if counted else "redelivery",
         new_author,
         sorted(new_skills),
-        f", invalid: {problems}" if problems else "",
+        f", invalid: {applied.result}" if applied.result else "",
     )

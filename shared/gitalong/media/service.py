@@ -7,7 +7,6 @@ is ``gitalong/{uid}/{avatars|showcase|videos}/{mediaId}``, so a notification nam
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import secrets
@@ -26,7 +25,7 @@ from gitalong.core.errors import (
     ResourceExhausted,
     Unavailable,
 )
-from gitalong.infra import firestore
+from gitalong.infra import firestore, ledger
 from gitalong.infra.cloudinary_store import MediaStore, StoreError, store_from
 from gitalong.media import model as media
 
@@ -194,16 +193,26 @@ def upload_media(uid: str, kind_name: str, filename: str | None, data: bytes, st
         ref.delete()
         raise
     fields = {**media.asset_fields(kind.kind, result), "status": media.READY, "updated_at": _now()}
-    ref.set(fields, merge=True)
+    from gitalong.infra.transactions import run_transaction
+
+    # Cloudinary's upload notification for this record may be in its webhook transaction right
+    # now (it reads the record): as a transaction this write waits its turn, retried on contention.
+    run_transaction(lambda tx: tx.set(ref, fields, merge=True))
     if kind.kind == "avatar":
         _set_avatar(uid, str(fields["secure_url"]))
     logger.info("uploaded %s for %s: media %s, %s bytes", kind.kind, uid, media_id, fields["bytes"])
     return {"media_id": media_id, **(ref.get().to_dict() or {})}
 
 
-def _set_avatar(uid: str, url: str) -> None:
-    """Only ``avatar_url`` of the public card (merge): the profiles trigger owns the rest."""
-    firestore.client().collection("profiles").document(uid).set({"avatar_url": url}, merge=True)
+def _set_avatar(uid: str, url: str, writer: Any = None) -> None:
+    """Only ``avatar_url`` of the public card (merge): the profiles trigger owns the rest.
+
+    Written now, or on ``writer`` (a transaction) when given."""
+    ref = firestore.client().collection("profiles").document(uid)
+    if writer is not None:
+        writer.set(ref, {"avatar_url": url}, merge=True)
+    else:
+        ref.set({"avatar_url": url}, merge=True)
     logger.info("profile %s avatar_url set", uid)
 
 
@@ -227,20 +236,29 @@ def _clear_avatar(uid: str, url: str | None) -> None:
 # --- notifications ------------------------------------------------------------------------
 
 
+NOTIFICATION_KIND = "cloudinary-notification"
+"""Ledger kind of a verified Cloudinary notification; its event id is ``{timestamp}:{signature}``."""
+
+
 def handle_notification(body: str, timestamp: str | None, signature: str | None,
                         store: MediaStore | None = None, limits: media.Limits | None = None) -> tuple[int, str]:
     """Verify and apply one Cloudinary notification; returns ``(http status, what happened)``.
 
-    Forged, altered, unsigned or stale → 401 and nothing is written. Redelivery is harmless.
+    Forged, altered, unsigned or stale → 401 and nothing is written. A verified notification
+    is applied once: the record it names is read, and its update (plus the avatar on the
+    card) written, in the transaction that records ``{X-Cld-Timestamp}:{X-Cld-Signature}``
+    on the ledger, so a replay answers "already processed" and changes nothing. The one
+    step outside Firestore, destroying an orphan or rejected asset, may run again when the
+    transaction is retried; that is harmless (a second destroy answers "not found").
     """
     if not timestamp or not signature:
         return 401, "missing X-Cld-Timestamp or X-Cld-Signature"
-    store = _store(store)
+    resolved = _store(store)
     try:
         age = _now().timestamp() - int(timestamp)
     except ValueError:
         return 401, "X-Cld-Timestamp is not a Unix time"
-    if not store.verify_notification(body, timestamp, signature, NOTIFICATION_VALID_FOR_S):
+    if not resolved.verify_notification(body, timestamp, signature, NOTIFICATION_VALID_FOR_S):
         why = "stale timestamp" if age > NOTIFICATION_VALID_FOR_S else "bad signature"
         logger.warning("cloudinary notification refused: %s", why)
         return 401, why
@@ -250,40 +268,50 @@ def handle_notification(body: str, timestamp: str | None, signature: str | None,
         return 400, "body is not JSON"
     if not isinstance(note, dict):
         return 400, "body is not a JSON object"
-    ledger = firestore.client().collection("processed_events").document(
-        "cld_" + hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()[:40]
-    )
-    if ledger.get().exists:
+    kind = note.get("notification_type")
+    rules = limits or media.Limits.from_env()
+    public_id = str(note.get("public_id") or "")
+    ref, owner = _target(public_id)
+
+    def effect(tx: Any, snaps: dict[str, Any]) -> str:
+        record = _record_in(snaps, ref, owner, public_id)
+        if kind == "upload":
+            return _on_upload(tx, ref, record, public_id, note, resolved, rules)
+        if kind == "eager":
+            return _on_eager(tx, ref, record, public_id, note)
+        return f"ignored {kind} notification"
+
+    applied = ledger.apply_once(f"{timestamp}:{signature}", NOTIFICATION_KIND, effect,
+                                reads=[ref] if ref is not None else [], subject=ref.path if ref is not None else None)
+    if not applied.first:
         logger.info("cloudinary notification already processed (replay)")
         return 200, "already processed"
-    kind = note.get("notification_type")
-    if kind == "upload":
-        outcome = _on_upload(note, store, limits or media.Limits.from_env())
-    elif kind == "eager":
-        outcome = _on_eager(note)
-    else:
-        outcome = f"ignored {kind} notification"
-    now = _now()
-    ledger.set({"kind": f"cloudinary_{kind}", "processed_at": now, "expires_at": now + timedelta(days=7)})
+    outcome = str(applied.result)
     logger.info("cloudinary %s notification: %s", kind, outcome)
     return 200, outcome
 
 
-def _record_of(note: Mapping[str, Any]) -> tuple[Any, dict[str, Any] | None, str]:
-    public_id = str(note.get("public_id") or "")
+def _target(public_id: str) -> tuple[Any, str | None]:
+    """The ``media/{id}`` a public id names, and its owner (``(None, None)``: not one of ours)."""
     parsed = media.parse_public_id(public_id)
     if parsed is None:
-        return None, None, public_id
-    ref = _collection().document(parsed[1])
-    snap = ref.get()
+        return None, None
+    return _collection().document(parsed[1]), parsed[0]
+
+
+def _record_in(snaps: dict[str, Any], ref: Any, owner: str | None, public_id: str) -> dict[str, Any] | None:
+    """The record as read in the transaction, if it is the one ``public_id`` names."""
+    if ref is None:
+        return None
+    snap = snaps[ref.path]
     data = snap.to_dict() if snap.exists else None
-    if data is not None and (data.get("public_id") != public_id or data.get("owner_id") != parsed[0]):
-        data = None
-    return ref, data, public_id
+    if data is not None and (data.get("public_id") != public_id or data.get("owner_id") != owner):
+        return None
+    return data
 
 
-def _on_upload(note: dict[str, Any], store: MediaStore, limits: media.Limits) -> str:
-    ref, record, public_id = _record_of(note)
+def _on_upload(tx: Any, ref: Any, record: dict[str, Any] | None, public_id: str, note: dict[str, Any],
+               store: MediaStore, limits: media.Limits) -> str:
     if ref is None:
         return f"not one of ours: {public_id!r}"
     resource_type = str(note.get("resource_type") or "image")
@@ -304,22 +332,20 @@ def _on_upload(note: dict[str, Any], store: MediaStore, limits: media.Limits) ->
         problem = "uploaded after its signature expired"
     elif record["status"] == media.PENDING:
         mine = _collection().where(filter=_field("owner_id", "==", record["owner_id"]))
-        others = media.Usage.of(d.to_dict() or {} for d in mine.stream() if d.id != ref.id)
+        others = media.Usage.of(d.to_dict() or {} for d in mine.stream(transaction=tx) if d.id != ref.id)
         try:
             media.check_quota(others, limits, adding_bytes=size)
         except ResourceExhausted as exc:
             problem = exc.message
     if problem:
-        if _try_destroy(public_id, resource_type, store):
-            ref.update({"status": media.REJECTED, "rejected_reason": problem, "updated_at": _now()})
-        else:
-            ref.update({"status": media.DELETE_FAILED, "rejected_reason": problem, "updated_at": _now()})
+        status = media.REJECTED if _try_destroy(public_id, resource_type, store) else media.DELETE_FAILED
+        tx.update(ref, {"status": status, "rejected_reason": problem, "updated_at": _now()})
         return f"media {ref.id} rejected: {problem}"
     fields = media.asset_fields(kind, note)
     fields = {k: v for k, v in fields.items() if v is not None}
-    ref.update({**fields, "status": media.READY, "updated_at": _now()})
+    tx.update(ref, {**fields, "status": media.READY, "updated_at": _now()})
     if kind == "avatar" and fields.get("secure_url"):
-        _set_avatar(str(record["owner_id"]), str(fields["secure_url"]))
+        _set_avatar(str(record["owner_id"]), str(fields["secure_url"]), writer=tx)
     return f"media {ref.id} ready"
 
 
@@ -335,8 +361,7 @@ def _uploaded_after(note: Mapping[str, Any], expires_at: datetime | None) -> boo
     return created > expires_at + timedelta(seconds=60)
 
 
-def _on_eager(note: dict[str, Any]) -> str:
-    ref, record, public_id = _record_of(note)
+def _on_eager(tx: Any, ref: Any, record: dict[str, Any] | None, public_id: str, note: dict[str, Any]) -> str:
     if ref is None or record is None:
         return f"eager for unknown {public_id!r} ignored"
     if record["status"] not in (media.PENDING, media.READY):
@@ -344,7 +369,7 @@ def _on_eager(note: dict[str, Any]) -> str:
     urls = media.urls_from_eager(str(record["kind"]), note.get("eager"))
     if not urls:
         return f"eager for {ref.id} carried no URLs"
-    ref.update({**urls, "eager_ready": True, "updated_at": _now()})
+    tx.update(ref, {**urls, "eager_ready": True, "updated_at": _now()})
     return f"media {ref.id} eager versions ready"
 
 

@@ -100,7 +100,7 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
     def apply(tx: Any) -> Outcome:
         snaps = {snap.reference.path: snap for snap in tx.get_all(refs)}  # one round trip, which begins tx
         user, card_snap = snaps[user_ref.path], snaps[card_ref.path]
-        if ledger_ref is not None and snaps[ledger_ref.path].exists:
+        if ledger_ref is not None and ledger.is_recorded(snaps, ledger_ref):
             return Outcome("duplicate")
         if not user.exists:
             return Outcome("deleted")
@@ -110,7 +110,7 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
             if (data.get("sync_error") or {}).get("errors") != errors:
                 tx.update(user_ref, {"sync_error": _sync_error(errors)})
                 if event_id is not None:
-                    ledger.record(tx, event_id, KIND)
+                    ledger.record(tx, event_id, KIND, subject=user_ref.path)
             return Outcome("invalid", errors)
         old = card_snap.to_dict() if card_snap.exists else None
         if old and old.get("source_update_time") and old["source_update_time"] > user.update_time:
@@ -133,7 +133,7 @@ def sync_user(uid: str, event_id: str | None = None) -> Outcome:
         if has_error:
             tx.update(user_ref, {"sync_error": firestore.DELETE_FIELD})
         if event_id is not None:
-            ledger.record(tx, event_id, KIND)
+            ledger.record(tx, event_id, KIND, subject=user_ref.path)
         return Outcome("synced", github=github_action)
 
     return run_transaction(apply)

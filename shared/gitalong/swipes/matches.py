@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from gitalong.core.errors import NotFound
-from gitalong.infra import counters, firestore, notifications
+from gitalong.infra import counters, firestore, ledger, notifications
 from gitalong.swipes import model as rules
 
 if TYPE_CHECKING:
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
-LEDGER = "processed_events"
-LEDGER_TTL = timedelta(days=7)
+CHAT_KIND = "chat-message"
+"""Ledger kind of the chat trigger's events."""
 
 
 def new_match(a: str, b: str) -> dict[str, Any]:
@@ -60,8 +60,14 @@ def stage_match_created(tx: Any, match_id: str, participants: list[str]) -> None
 def deliver_match_created(match_id: str) -> bool:
     """Publish ``match-created``, notify both users, then drop the outbox entry.
 
-    Safe to repeat (notifications have deterministic ids). Returns False, leaving the entry
-    for :func:`flush_match_outbox`, when a step fails.
+    Not on the processed-event ledger: its effects are not Firestore writes that could share
+    a transaction with an entry. Why they still happen once: the outbox entry is created once,
+    in the match's own transaction, and a delivery after it is gone does nothing; each
+    notification (and its FCM push) has the deterministic id ``match_{matchId}``, created (and
+    pushed) only if it does not exist. The publish alone is at least once (two deliveries that
+    overlap, or a crash before the delete, publish again), which is why subscribers dedupe on
+    ``match_id``. Returns False, leaving the entry for :func:`flush_match_outbox`, when a
+    step fails.
     """
     from gitalong.infra import pubsub
     from gitalong.infra.firestore import Increment
@@ -174,10 +180,16 @@ def end_match(uid: str, match_id: str, reason: str, missing_ok: bool = False) ->
 def on_message_created(match_id: str, message_id: str, event_id: str, message: dict[str, Any] | None) -> str:
     """Handle a new chat message once: update the match's last message, notify the other side.
 
-    Ignores messages from non-participants, on inactive matches and duplicates (ledger
-    ``processed_events/{event_id}``); an older message (out of order) never overwrites a
-    newer ``last_message_at``. The second distinct sender starts the conversation
-    (``conversations_started`` +1 for both). Returns what happened, for logs and tests.
+    Ignores messages from non-participants, on inactive matches and duplicates (the ledger,
+    kind ``chat-message``, recorded in the transaction that updates the match); an older
+    message (out of order) never overwrites a newer ``last_message_at``. The second distinct
+    sender starts the conversation (``conversations_started`` +1 for both, in the same
+    transaction). Returns what happened, for logs and tests.
+
+    The notification (and its FCM push) is not a write of that transaction: it follows the
+    commit, under the deterministic id ``msg_{matchId}_{messageId}``. ``notify`` creates that
+    document and pushes only when the create succeeds, so a duplicate, which notifies again
+    to finish a delivery cut short after the commit, creates and pushes nothing twice.
     """
     from gitalong.infra.firestore import SERVER_TIMESTAMP, ArrayUnion
     from gitalong.infra.transactions import run_transaction
@@ -190,7 +202,7 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
     sent_at = message.get("created_at") if isinstance(message.get("created_at"), datetime) else None
     db = firestore.client()
     match_ref = db.collection("matches").document(match_id)
-    ledger_ref = db.collection(LEDGER).document(f"chat-message:{event_id}")  # kind-scoped id
+    ledger_ref = ledger.ref(event_id, CHAT_KIND)
 
     def run(tx: Any) -> tuple[str, str | None]:
         snaps = {s.reference.path: s for s in tx.get_all([match_ref, ledger_ref])}
@@ -199,7 +211,7 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
         if match is None or sender not in participants:
             return "ignored: sender is not a participant", None
         other = next((p for p in participants if p != sender), None)
-        if snaps[ledger_ref.path].exists:
+        if ledger.is_recorded(snaps, ledger_ref):
             return "duplicate", other  # notify again: its deterministic id makes that a no-op
         if match.get("status") != "active":
             return "ignored: match inactive", None
@@ -215,9 +227,7 @@ def on_message_created(match_id: str, message_id: str, event_id: str, message: d
                 for p in participants:
                     counters.increment(p, "conversations_started", writer=tx)
         tx.update(match_ref, update)
-        tx.set(ledger_ref, {"kind": "chat-message", "event_id": event_id, "match_id": match_id,
-                            "message_id": message_id, "processed_at": SERVER_TIMESTAMP,
-                            "expires_at": datetime.now(UTC) + LEDGER_TTL})
+        ledger.record(tx, event_id, CHAT_KIND, subject=f"{match_ref.path}/messages/{message_id}")
         return "processed", other
 
     outcome, other = run_transaction(run)
