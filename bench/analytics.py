@@ -82,8 +82,8 @@ def main() -> None:
         process = _standalone_firestore(port)
         os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{port}"
     try:
+        from gitalong.analytics import daily, metrics, skills
         from gitalong.analytics import model as domain
-        from gitalong.analytics import service as analytics
         from gitalong.infra import firestore
 
         db = firestore.client()
@@ -94,20 +94,20 @@ def main() -> None:
               f"for {args.users} users in {time.perf_counter() - t0:.1f} s")
         for attempt in ("first run", "re-run"):
             t0 = time.perf_counter()
-            result = analytics.run_daily(DAY)
+            result = daily.run_daily(DAY)
             print(f"daily job ({attempt}): {time.perf_counter() - t0:.2f} s, {result['users']} user documents, "
                   f"{result['active_users']} active")
         span = domain.DateRange(DAY - timedelta(days=6), DAY)
         timings = []
         for uid in users[:20]:
             t0 = time.perf_counter()
-            analytics.metrics_for(uid, span)
+            metrics.metrics_for(uid, span)
             timings.append(time.perf_counter() - t0)
         timings.sort()
         print(f"get_analytics (week range, in process): median {timings[len(timings) // 2] * 1000:.0f} ms, "
               f"max {timings[-1] * 1000:.0f} ms")
         t0 = time.perf_counter()
-        analytics.refresh_skill_stats(DAY)
+        skills.refresh_skill_stats(DAY)
         print(f"skill stats roll-up: {(time.perf_counter() - t0) * 1000:.0f} ms")
     finally:
         if process is not None:

@@ -103,14 +103,14 @@ def profile_sync(emulators: Emulators, db: Any) -> None:
 
 def profile_skills(emulators: Emulators, db: Any) -> None:
     """``count_profile_skills``: each skill a profile gained counts once."""
-    from gitalong.analytics import service as analytics
+    from gitalong.analytics import skills
 
     uid = f"u{uuid.uuid4().hex[:20]}"
     a, b = _skills("a", "b")
     v1, v2 = {"skills": [a]}, {"skills": [a, b]}
     newer, older = _ids()
     events = [(newer, v1, v2), (newer, v1, v2), (older, None, v1), (older, None, v1)]
-    changed = [analytics.profile_skill_deltas(event_id, uid, before, after) for event_id, before, after in events]
+    changed = [skills.profile_skill_deltas(event_id, uid, before, after) for event_id, before, after in events]
     assert changed == [1, 0, 1, 0]
     assert _counts(db, "profiles", [a, b]) == {a: 1, b: 1}
 
@@ -212,11 +212,11 @@ def chat_message(emulators: Emulators, db: Any) -> None:
 
 def connection(emulators: Emulators, db: Any) -> None:
     """``track_connection``: no ledger by design (every field is a min/max), and still once and order-free."""
-    from gitalong.analytics import service as analytics
+    from gitalong.analytics import connections
 
     a, b, match_id = _pair(db)
     newer, older = (a, NOW), (b, NOW - timedelta(seconds=5))
-    changed = [analytics.record_message(match_id, sender, at) for sender, at in [newer, newer, older, older]]
+    changed = [connections.record_message(match_id, sender, at) for sender, at in [newer, newer, older, older]]
     assert changed == [True, False, True, False]
     mine = db.document(f"analytics/{a}/connections/{match_id}").get().to_dict()
     assert mine["first_sent_at"] == NOW and mine["first_received_at"] == NOW - timedelta(seconds=5)

@@ -84,6 +84,6 @@ def test_no_module_uses_another_modules_private_names() -> None:
 
 def test_the_private_name_check_sees_a_planted_use(tmp_path: Path) -> None:
     planted = tmp_path / "planted.py"
-    planted.write_text("import firebase_admin\nfrom gitalong.analytics import service\n\n"
-                       "firebase_admin._apps\nservice._fs()\n")
-    assert _private_uses(planted, tmp_path) == ["planted.py:4 firebase_admin._apps", "planted.py:5 service._fs"]
+    planted.write_text("import firebase_admin\nfrom gitalong.analytics import metrics\n\n"
+                       "firebase_admin._apps\nmetrics._counters('u1')\n")
+    assert _private_uses(planted, tmp_path) == ["planted.py:4 firebase_admin._apps", "planted.py:5 metrics._counters"]

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from gitalong.analytics import service as analytics
+from gitalong.analytics.skills import add_skill_deltas
 from gitalong.community import model as domain
 from gitalong.infra import firestore, ledger
 
@@ -43,7 +43,7 @@ def on_event_written(
     old, new = domain.event_skills(source_before), domain.event_skills(source_after)
 
     def effect(tx: Any, snaps: dict[str, Any]) -> list[dict[str, str]] | None:
-        analytics.add_skill_deltas(tx, "events", f"event:{event_id}", old, new)
+        add_skill_deltas(tx, "events", f"event:{event_id}", old, new)
         current = snaps[ref.path]
         if not current.exists:
             return None

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from gitalong.analytics import service as analytics
+from gitalong.analytics.skills import add_skill_deltas
 from gitalong.community import model as domain
 from gitalong.infra import firestore, ledger
 
@@ -44,7 +44,7 @@ def on_post_written(
     old_record = db.collection("analytics").document(old_author) if old_author and old_author != new_author else None
 
     def effect(tx: Any, snaps: dict[str, Any]) -> list[dict[str, str]] | None:
-        analytics.add_skill_deltas(tx, "posts", f"post:{post_id}", old_skills, new_skills)
+        add_skill_deltas(tx, "posts", f"post:{post_id}", old_skills, new_skills)
         if old_author != new_author:
             if old_record is not None and snaps[old_record.path].exists:  # never re-create a deleted record
                 tx.set(old_record, {"posts_created": Increment(-1)}, merge=True)
