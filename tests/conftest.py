@@ -38,7 +38,7 @@ def emulators() -> Iterator[Emulators]:
     except (EmulatorError, environment.SetupError) as err:
         pytest.exit(f"emulators: {err}", returncode=3)
     os.environ.update(endpoints.client_env())
-    yield Emulators(endpoints)
+    yield Emulators(endpoints, log_path=suite.log_path if suite is not None else None)
     if suite is not None:
         suite.stop()
 

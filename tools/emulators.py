@@ -202,6 +202,11 @@ class EmulatorSuite:
             raise EmulatorError(f"{err}{self._diagnosis()}") from None
         return self.endpoints
 
+    @property
+    def log_path(self) -> Path | None:
+        """Where the suite's output goes (None when the caller gave its own stream)."""
+        return self._log_path if self._log is None else None
+
     def _diagnosis(self) -> str:
         """One hint from the suite's log: the first line that names a known cause."""
         if self._log is not None or not self._log_path.exists():

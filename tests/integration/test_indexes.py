@@ -164,11 +164,11 @@ CATALOGUE: list[QueryShape] = [
     QueryShape("matches (count)", f"{LIB}/maintenance/consistency.py::counters_vs_documents", "matches",
                (("participants", "array_contains", "u1"),), match={"participants": ["u1"]}),
     # --- events ------------------------------------------------------------------------
-    QueryShape("upcoming events", f"{LIB}/community/events.py::recommend_events", "events",
+    QueryShape("upcoming events", f"{LIB}/community/store.py::upcoming_events", "events",
                (("start", ">=", NOW),), (("start", "ASCENDING"),), match={"start": LATER}),
-    QueryShape("recently attended", f"{LIB}/community/events.py::_similar_users_going", "analytics/u1/attended", (),
+    QueryShape("recently attended", f"{LIB}/analytics/store.py::recently_attended", "analytics/u1/attended", (),
                (("attended_at", "DESCENDING"),), match={"attended_at": NOW}),
-    QueryShape("what similar users attend", f"{LIB}/community/events.py::_similar_users_going", "attended",
+    QueryShape("what similar users attend", f"{LIB}/analytics/store.py::upcoming_attendance_of", "attended",
                (("uid", "in", ["u1", "u2"]), ("event_start", ">=", NOW)), group=True,
                match={"uid": "u2", "event_start": LATER}),
     # --- github, matches outbox ----------------------------------------------------------

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
@@ -81,6 +82,11 @@ class Emulators:
 
     endpoints: Endpoints
     session: requests.Session = field(default_factory=requests.Session)
+    log_path: Path | None = None
+    """The suite's log when this run started it (what :meth:`wait_for_idle_functions` reads)."""
+    _log_read: int = 0
+    _begun: int = 0
+    _finished: int = 0
 
     # --- functions ----------------------------------------------------------------------
 
@@ -116,9 +122,43 @@ class Emulators:
     def firestore_rest(self, path: str) -> str:
         return f"http://{self.endpoints.firestore}/v1/projects/{PROJECT_ID}/databases/(default)/documents/{path}"
 
+    def wait_for_idle_functions(self, timeout: float = 15.0, settle: float = 0.3) -> bool:
+        """Wait until no function runs and none has started for ``settle`` s (the suite's log:
+        every ``Beginning execution of`` has its ``Finished``); False after ``timeout``.
+
+        Triggers of one test's writes may still run when the next test starts; one that
+        lands after the clear writes into the next test's data (a skill counted twice, a
+        notification from nowhere). Without a log (a suite started elsewhere): True at once.
+        """
+        if self.log_path is None or not self.log_path.exists():
+            return True
+        deadline = time.monotonic() + timeout
+        seen, quiet_since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            begun, finished = self._executions()
+            if begun != seen:
+                seen, quiet_since = begun, time.monotonic()
+            elif begun <= finished and time.monotonic() - quiet_since >= settle:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def _executions(self) -> tuple[int, int]:
+        """Executions begun and finished so far, read on from where the last call stopped."""
+        assert self.log_path is not None
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_read)
+            chunk = log.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line being written is read next time
+        self._log_read += len(complete)
+        self._begun += complete.count(b"Beginning execution of ")
+        self._finished += complete.count(b": Finished ")
+        return self._begun, self._finished
+
     def clear_firestore(self, timeout: float = 30.0) -> None:
-        """Delete every document. The emulator answers 409 while a transaction (say, a late
-        trigger of the previous test) holds a lock: retried until ``timeout``."""
+        """Delete every document once the functions are idle. The emulator answers 409 while a
+        transaction (say, a late trigger of the previous test) holds a lock: retried until ``timeout``."""
+        self.wait_for_idle_functions()
         url = f"http://{self.endpoints.firestore}/emulator/v1/projects/{PROJECT_ID}/databases/(default)/documents"
         deadline = time.monotonic() + timeout
         while True:

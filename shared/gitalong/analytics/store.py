@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from gitalong.analytics.model import DateRange
@@ -55,3 +56,14 @@ def in_span(query: Any, field: str, span: DateRange | None) -> Any:
 def created_in(query: Any, span: DateRange, fields: list[str]) -> Iterator[Any]:
     """The documents of ``query`` created in ``span``, with only ``fields`` read."""
     yield from in_span(query, "created_at", span).select(fields).stream()
+
+
+def recently_attended(db: Any, uid: str, limit: int) -> Any:
+    """``uid``'s latest attended events (their ``attended`` list), newest first."""
+    return attended(db, uid).order_by("attended_at", direction="DESCENDING").limit(limit)
+
+
+def upcoming_attendance_of(db: Any, uids: list[str], now: datetime) -> Any:
+    """Every ``attended`` entry of ``uids`` (at most 30) for events starting at or after ``now``."""
+    query = where(db.collection_group(ATTENDED), "uid", "in", uids)
+    return where(query, "event_start", ">=", now).select(["event_id"])

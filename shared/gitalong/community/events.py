@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from gitalong.analytics import store as analytics_store
 from gitalong.analytics.skills import add_skill_deltas
 from gitalong.community import model as domain
+from gitalong.community import store
 from gitalong.infra import firestore, ledger
+from gitalong.profiles import store as profiles_store
 
 if TYPE_CHECKING:
     from gitalong.contract.callables import RecommendEventsRequest
@@ -39,7 +42,7 @@ def on_event_written(
     source_before, source_after = _source(before), _source(after)
     if source_before == source_after:
         return
-    ref = firestore.client().collection("events").document(event_id)
+    ref = store.event_ref(firestore.client(), event_id)
     old, new = domain.event_skills(source_before), domain.event_skills(source_after)
 
     def effect(tx: Any, snaps: dict[str, Any]) -> list[dict[str, str]] | None:
@@ -86,8 +89,8 @@ def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exi
     db = firestore.client()
     from gitalong.infra.firestore import Increment
 
-    event_ref = db.collection("events").document(event_id)
-    user_record = db.collection("analytics").document(uid)
+    event_ref = store.event_ref(db, event_id)
+    user_record = analytics_store.summary_ref(db, uid)
     delta = int(after_exists) - int(before_exists)
     if delta:
         event_exists = event_ref.get(field_paths=["title"]).exists
@@ -107,11 +110,11 @@ def on_attendee_written(event_id: str, uid: str, cloud_event_id: str, before_exi
 
 def _mirror_attendance(event_id: str, uid: str) -> None:
     db = firestore.client()
-    event_ref = db.collection("events").document(event_id)
-    attendee_ref = event_ref.collection("attendees").document(uid)
+    event_ref = store.event_ref(db, event_id)
+    attendee_ref = store.attendee_ref(db, event_id, uid)
     snaps = {s.reference.path: s for s in db.get_all([event_ref, attendee_ref])}
     attendee, event_snap = snaps[attendee_ref.path], snaps[event_ref.path]
-    mirror = db.collection("analytics").document(uid).collection("attended").document(event_id)
+    mirror = analytics_store.attended(db, uid).document(event_id)
     if not attendee.exists:
         mirror.delete()
         return
@@ -146,22 +149,15 @@ def recommend_events(uid: str, request: RecommendEventsRequest, now: datetime | 
     and one collection-group query for what the similar users attend.
     """
     from gitalong.community.model import canonical_skills
-    from gitalong.infra.firestore import FieldFilter
 
     now = now or datetime.now(UTC)
     db = firestore.client()
-    profile = db.collection("profiles").document(uid).get().to_dict() or {}
+    profile = profiles_store.card_ref(db, uid).get().to_dict() or {}
     mine = set(canonical_skills([*(profile.get("skills") or []), *(profile.get("tech_stack") or [])]))
-    upcoming = list(
-        db.collection("events")
-        .where(filter=FieldFilter("start", ">=", now))
-        .order_by("start")
-        .limit(UPCOMING_SCAN)
-        .stream()
-    )
+    upcoming = list(store.upcoming_events(db, now, UPCOMING_SCAN).stream())
     if not upcoming:
         return {"events": []}
-    attendee_refs = [snap.reference.collection("attendees").document(uid) for snap in upcoming]
+    attendee_refs = [store.attendee_ref(db, snap.id, uid) for snap in upcoming]
     attending = {
         s.reference.parent.parent.id for s in db.get_all(attendee_refs, field_paths=["created_at"]) if s.exists
     }
@@ -194,30 +190,15 @@ def recommend_events(uid: str, request: RecommendEventsRequest, now: datetime | 
 
 def _similar_users_going(uid: str, now: datetime) -> Counter[str]:
     """Upcoming event id → how many of the caller's most frequent co-attendees attend it."""
-    from gitalong.infra.firestore import FieldFilter
-
     db = firestore.client()
-    recent = (
-        db.collection("analytics")
-        .document(uid)
-        .collection("attended")
-        .order_by("attended_at", direction="DESCENDING")
-        .limit(RECENT_EVENTS)
-        .stream()
-    )
     co: Counter[str] = Counter()
-    for snap in recent:
-        attendees = db.collection("events").document(snap.id).collection("attendees")
+    for snap in analytics_store.recently_attended(db, uid, RECENT_EVENTS).stream():
+        attendees = store.event_ref(db, snap.id).collection(store.ATTENDEES)
         co.update(a.id for a in attendees.select([]).limit(CO_ATTENDEES_PER_EVENT).stream() if a.id != uid)
     similar = [user for user, _ in co.most_common(SIMILAR_USERS)]
     if not similar:
         return Counter()
-    query = (
-        db.collection_group("attended")
-        .where(filter=FieldFilter("uid", "in", similar))
-        .where(filter=FieldFilter("event_start", ">=", now))
-        .select(["event_id"])
-    )
+    query = analytics_store.upcoming_attendance_of(db, similar, now)
     return Counter(str((s.to_dict() or {}).get("event_id")) for s in query.stream())
 
 

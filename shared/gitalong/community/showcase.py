@@ -6,8 +6,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from gitalong.analytics import store as analytics_store
 from gitalong.analytics.skills import add_skill_deltas
 from gitalong.community import model as domain
+from gitalong.community import store
 from gitalong.infra import firestore, ledger
 
 logger = logging.getLogger(__name__)
@@ -38,10 +40,10 @@ def on_post_written(
     db = firestore.client()
     from gitalong.infra.firestore import Increment
 
-    ref = db.collection("showcase_posts").document(post_id)
+    ref = store.post_ref(db, post_id)
     old_author, old_skills = domain.counted_skills(source_before)
     new_author, new_skills = domain.counted_skills(source_after)
-    old_record = db.collection("analytics").document(old_author) if old_author and old_author != new_author else None
+    old_record = analytics_store.summary_ref(db, old_author) if old_author and old_author != new_author else None
 
     def effect(tx: Any, snaps: dict[str, Any]) -> list[dict[str, str]] | None:
         add_skill_deltas(tx, "posts", f"post:{post_id}", old_skills, new_skills)
@@ -49,7 +51,7 @@ def on_post_written(
             if old_record is not None and snaps[old_record.path].exists:  # never re-create a deleted record
                 tx.set(old_record, {"posts_created": Increment(-1)}, merge=True)
             if new_author:
-                tx.set(db.collection("analytics").document(new_author), {"posts_created": Increment(1)},
+                tx.set(analytics_store.summary_ref(db, new_author), {"posts_created": Increment(1)},
                        merge=True)
         current = snaps[ref.path]
         if not current.exists:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from gitalong.infra.firestore import where
 
 EVENTS = "events"
 ATTENDEES = "attendees"
@@ -19,3 +22,8 @@ def attendee_ref(db: Any, event_id: str, uid: str) -> Any:
 
 def post_ref(db: Any, post_id: str) -> Any:
     return db.collection(SHOWCASE_POSTS).document(post_id)
+
+
+def upcoming_events(db: Any, now: datetime, limit: int) -> Any:
+    """Events starting at or after ``now``, soonest first."""
+    return where(db.collection(EVENTS), "start", ">=", now).order_by("start").limit(limit)
