@@ -180,7 +180,7 @@ def test_the_sweep_removes_pending_uploads_older_than_a_day_only(emulators: Emul
 def test_delete_all_media_of_a_user_destroys_every_asset_and_record(
         emulators: Emulators, uid: str, db: Any, cloudinary_fake: fake.Control) -> None:
     from gitalong.infra.cloudinary_store import CloudinaryStore, settings_from
-    from gitalong.media import service as media
+    from gitalong.media import deletion as media
 
     kept = upload(emulators, f"{uid}other", "showcase", png())
     mine = [upload(emulators, uid, "showcase", png()), upload(emulators, uid, "video", MP4, "v.mp4")]

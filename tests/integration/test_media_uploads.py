@@ -164,7 +164,7 @@ def test_concurrent_signatures_for_the_last_free_file_let_exactly_one_through(ui
     from gitalong.contract.callables import CreateUploadSignatureRequest
     from gitalong.core.errors import GitAlongError
     from gitalong.infra.cloudinary_store import CloudinaryStore, settings_from
-    from gitalong.media import service as media
+    from gitalong.media import uploads as media
 
     batch = db.batch()
     for i in range(99):

@@ -142,7 +142,7 @@ def _delete_media(db: Any, uid: str) -> int:
     Skipped when the user has no media record (so an account without media never needs
     Cloudinary to be configured or reachable).
     """
-    from gitalong.media import service as media
+    from gitalong.media import deletion as media
 
     if not list(media_store.media_of(db, uid).limit(1).select([]).stream()):
         return 0

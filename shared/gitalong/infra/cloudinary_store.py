@@ -211,3 +211,8 @@ class CloudinaryStore:
 def store_from(cloudinary_url: str | None = None) -> CloudinaryStore:
     """A store from the secret's value (or the environment)."""
     return CloudinaryStore(settings_from(cloudinary_url))
+
+
+def resolved_store(store: MediaStore | None) -> MediaStore:
+    """``store`` when a caller (a handler with its secret, a test with the fake) gave one, else from the environment."""
+    return store if store is not None else store_from()
