@@ -26,7 +26,7 @@ def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler
     """
     from pydantic import ValidationError
 
-    from gitalong.contract import CALLABLES
+    from gitalong.contract.callables import CALLABLES
     from gitalong.core.errors import GitAlongError, InvalidArgument, Unauthenticated, errors_from_validation
 
     spec = CALLABLES[name]

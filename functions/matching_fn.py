@@ -8,6 +8,7 @@ from typing import Any
 from firebase_functions import https_fn, options, pubsub_fn, scheduler_fn
 
 from _edge import pubsub_payload, run_callable
+from gitalong.contract import topics
 
 logger = logging.getLogger("gitalong")
 
@@ -53,7 +54,7 @@ def nightly_recompute(event: scheduler_fn.ScheduledEvent) -> None:
     recompute.start_run(run_id)
 
 
-@pubsub_fn.on_message_published(topic="recompute-shard", retry=True, memory=2048, timeout_sec=540)
+@pubsub_fn.on_message_published(topic=topics.RECOMPUTE_SHARD, retry=True, memory=2048, timeout_sec=540)
 def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Compute one shard's recommendations; an exception makes Pub/Sub redeliver (idempotent)."""
     from gitalong.matching import recompute
@@ -69,7 +70,7 @@ def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[A
     recompute.run_shard(shard, shards, run_id)
 
 
-@pubsub_fn.on_message_published(topic="profile-updated", retry=True, memory=options.MemoryOption.GB_1)
+@pubsub_fn.on_message_published(topic=topics.PROFILE_UPDATED, retry=True, memory=options.MemoryOption.GB_1)
 def refresh_recommendations(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Recompute one user's recommendations right after their profile changed."""
     from gitalong.matching import recommendations

@@ -18,6 +18,7 @@ from firebase_functions import options, pubsub_fn, scheduler_fn
 
 import _firestore_triggers as firestore_trigger
 from _edge import pubsub_payload
+from gitalong.contract import topics
 
 if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event
@@ -59,7 +60,7 @@ def sync_profile(event: Event[Change[Any]]) -> None:
     profile_sync.on_user_written(event.params["uid"], event.id, _doc(event.data.before), _doc(event.data.after))
 
 
-@pubsub_fn.on_message_published(topic="profile-sync", retry=True, memory=ENCODES, secrets=CASCADE)
+@pubsub_fn.on_message_published(topic=topics.PROFILE_SYNC, retry=True, memory=ENCODES, secrets=CASCADE)
 def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
     from gitalong.profiles import sync as profile_sync
@@ -89,7 +90,7 @@ def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
     profile_sync.reconcile()
 
 
-@pubsub_fn.on_message_published(topic="github-enrich", retry=True)
+@pubsub_fn.on_message_published(topic=topics.GITHUB_ENRICH, retry=True)
 def enrich_github(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Fetch the user's public GitHub stats onto the card; a rate limit raises so Pub/Sub retries."""
     from gitalong.profiles import github as github_enrichment
@@ -110,7 +111,7 @@ def refresh_github_stats(event: scheduler_fn.ScheduledEvent) -> None:
     github_enrichment.queue_due()
 
 
-@pubsub_fn.on_message_published(topic="reencode-profiles", retry=True, memory=ENCODES, timeout_sec=540)
+@pubsub_fn.on_message_published(topic=topics.REENCODE_PROFILES, retry=True, memory=ENCODES, timeout_sec=540)
 def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Start a re-encode run (``{run_id}``, optional): ``jobs/{run_id}`` and one ``reencode-shard`` per shard."""
     import base64
@@ -131,7 +132,7 @@ def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData
         logger.error("reencode-profiles: message %r dropped (%s)", event.data.message.data, exc)
 
 
-@pubsub_fn.on_message_published(topic="reencode-shard", retry=True, memory=ENCODES, timeout_sec=540)
+@pubsub_fn.on_message_published(topic=topics.REENCODE_SHARD, retry=True, memory=ENCODES, timeout_sec=540)
 def reencode_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-encode one shard's outdated cards; an exception makes Pub/Sub redeliver (idempotent)."""
     from gitalong.matching import reencode

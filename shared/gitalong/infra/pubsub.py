@@ -1,4 +1,4 @@
-"""Publishing to the contract's Pub/Sub topics (the emulator when PUBSUB_EMULATOR_HOST is set)."""
+"""Publishing to the Pub/Sub topics of ``gitalong.contract.topics`` (the emulator when PUBSUB_EMULATOR_HOST is set)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,6 @@ from typing import Any
 from gitalong.core.config import project_id
 
 logger = logging.getLogger(__name__)
-
-PROFILE_UPDATED = "profile-updated"
-RECOMPUTE_SHARD = "recompute-shard"
-MATCH_CREATED = "match-created"
-REENCODE_PROFILES = "reencode-profiles"
-REENCODE_SHARD = "reencode-shard"
-
 
 @lru_cache(maxsize=1)
 def _publisher() -> Any:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from gitalong.contract import topics
 from gitalong.matching import ENCODER_ID
 
 logger = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ def start_run(run_id: str, shards: int | None = None) -> dict[str, Any]:
     if snap.exists:
         logger.info("reencode %s already started (%s); publishing its shards again", run_id, job.get("status"))
     for shard in range(int(job["shards"])):
-        pubsub.publish(pubsub.REENCODE_SHARD, {"shard": shard, "shards": int(job["shards"]), "run_id": run_id})
+        pubsub.publish(topics.REENCODE_SHARD, {"shard": shard, "shards": int(job["shards"]), "run_id": run_id})
     logger.info(
         "reencode %s: %s of %s cards outdated, %s shards published",
         run_id,
@@ -277,7 +278,7 @@ def _sync_card(uid: str) -> str:
         try:
             from gitalong.infra.pubsub import publish
 
-            publish(profile_sync.GITHUB_TOPIC, {"uid": uid})
+            publish(topics.GITHUB_ENRICH, {"uid": uid})
         except Exception:  # refresh_github_stats queues pending cards daily
             logger.exception("reencode %s: github-enrich not published", uid)
     return outcome.status
@@ -324,7 +325,7 @@ def run_shard(shard: int, shards: int, run_id: str, budget_s: float = BUDGET_S) 
     elapsed = time.perf_counter() - t0
     if not finished:
         logger.info("reencode %s shard %d/%d: %s in %.0f s; continuing", run_id, shard, shards, dict(counts), elapsed)
-        pubsub.publish(pubsub.REENCODE_SHARD, {"shard": shard, "shards": shards, "run_id": run_id})
+        pubsub.publish(topics.REENCODE_SHARD, {"shard": shard, "shards": shards, "run_id": run_id})
         return dict(counts)
     logger.info(
         "reencode %s shard %d/%d: %d outdated cards %s, %.2f s", run_id, shard, shards, len(todo), dict(counts), elapsed

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gitalong.contract import topics
 from gitalong.infra import github as gh
 
 logger = logging.getLogger(__name__)
@@ -90,9 +91,7 @@ def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
     status = run_transaction(store)
     logger.info("github enrichment of %s (%s): %s", uid, username, status)
     if status == "ok":
-        from gitalong.infra.pubsub import PROFILE_UPDATED
-
-        publisher(PROFILE_UPDATED, {"uid": uid})
+        publisher(topics.PROFILE_UPDATED, {"uid": uid})
     return status
 
 
@@ -102,14 +101,13 @@ def queue_due(now: datetime | None = None, limit: int = QUEUE_LIMIT,
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     from gitalong.infra import firestore
-    from gitalong.profiles.sync import GITHUB_TOPIC
 
     query = (firestore.client().collection("profiles")
              .where(filter=FieldFilter("github.refresh_after", "<=", now or datetime.now(UTC)))
              .limit(limit))
     count = 0
     for snap in query.stream():
-        publisher(GITHUB_TOPIC, {"uid": snap.id})
+        publisher(topics.GITHUB_ENRICH, {"uid": snap.id})
         count += 1
     logger.info("queued %s GitHub refreshes", count)
     return count
