@@ -1,24 +1,38 @@
-"""The function edge: one place that turns domain errors into callable errors."""
+"""The function edge: callables and Pub/Sub handlers run through here.
+
+* :func:`run_callable` validates a callable request with its contract model and turns a
+  :class:`gitalong.core.errors.GitAlongError` into the callable code of its ``status``;
+* :func:`run_message` hands a Pub/Sub handler its message parsed by the topic's contract model.
+
+Only ``firebase_functions`` is imported at module level: this module is paid at cold start.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from firebase_functions import https_fn
 
+if TYPE_CHECKING:
+    from firebase_functions import pubsub_fn
+
+    from gitalong.contract.messages import Message
+
 logger = logging.getLogger("gitalong")
 
-Handler = Callable[[str, Any], Any]
+M = TypeVar("M", bound="Message")
 
 
-def _https_error(error: Any) -> https_fn.HttpsError:
-    code = https_fn.FunctionsErrorCode[error.status]
-    return https_fn.HttpsError(code, error.message, error.details)
+# --- callables --------------------------------------------------------------------------
 
 
-def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler) -> dict[str, Any]:
+def run_callable(
+    name: str, req: https_fn.CallableRequest[Any], handler: Callable[[str, Any], Any]
+) -> dict[str, Any]:
     """Authenticate, validate with the contract model, run ``handler(uid, request)``, serialize.
 
     Validation failures become ``INVALID_ARGUMENT`` with ``details.errors``; any
@@ -45,17 +59,59 @@ def run_callable(name: str, req: https_fn.CallableRequest[Any], handler: Handler
         result = handler(str(req.auth.uid), request)
     except GitAlongError as error:
         logger.info("%s refused: %s %s", name, error.status, error.message)
-        raise _https_error(error) from None
+        raise https_fn.HttpsError(https_fn.FunctionsErrorCode[error.status], error.message, error.details) from None
     return spec.response.model_validate(result).model_dump(mode="json", exclude_none=False)
 
 
-def pubsub_payload(event: Any) -> dict[str, Any]:
-    """The JSON object a Pub/Sub event carries (``{}`` when it carries none or is malformed)."""
-    import base64
+# --- Pub/Sub handlers -------------------------------------------------------------------
 
-    from gitalong.infra.pubsub import decode
+
+@dataclass(frozen=True)
+class Delivery:
+    """What Pub/Sub tells about one delivery of a message, besides the message itself."""
+
+    event_id: str
+    """The CloudEvent id: the same on every redelivery of the message."""
+    published: datetime
+    """When the message was published (UTC); a redelivery keeps it."""
+    attributes: Mapping[str, str]
+    """The attributes it was published with."""
+
+    def age_s(self) -> float:
+        """Seconds since the message was published."""
+        return (datetime.now(UTC) - self.published).total_seconds()
+
+
+def _published(event: Any) -> datetime:
+    published = getattr(event.data.message, "publish_time", None) or event.time
+    if isinstance(published, str):
+        published = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    if not isinstance(published, datetime):
+        return datetime.now(UTC)
+    return published if published.tzinfo is not None else published.replace(tzinfo=UTC)
+
+
+def run_message(
+    name: str,
+    event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]],
+    model: type[M],
+    handler: Callable[[M, Delivery], object],
+) -> None:
+    """Parse the message with its topic's contract ``model`` and run ``handler(message, delivery)``.
+
+    A malformed message is logged (warning: topic and reason) and dropped: the function
+    returns, so Pub/Sub acks it, since a retry could never succeed. An exception from
+    ``handler`` propagates, so a function declared with ``retry=True`` is redelivered.
+    """
+    import base64
+    import binascii
+
+    from gitalong.contract.messages import MalformedMessage, parse
 
     try:
-        return decode(base64.b64decode(event.data.message.data or ""))
-    except (ValueError, TypeError):  # binascii.Error is a ValueError
-        return {}
+        message = parse(model, base64.b64decode(event.data.message.data or ""))
+    except (MalformedMessage, binascii.Error) as exc:
+        logger.warning("%s: malformed %s message %s dropped (%s)", name, model.TOPIC, event.id, exc)
+        return
+    delivery = Delivery(event.id, _published(event), dict(event.data.message.attributes or {}))
+    handler(message, delivery)

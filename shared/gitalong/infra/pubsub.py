@@ -33,13 +33,3 @@ def publish(topic: str, message: dict[str, Any], timeout: float = 30.0) -> str:
     logger.info("published %s to %s (%s)", message_id, topic, message)
     return message_id
 
-
-def decode(data: bytes | str | None) -> dict[str, Any]:
-    """The JSON object carried by a Pub/Sub message (``{}`` when empty or not an object)."""
-    if not data:
-        return {}
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return value if isinstance(value, dict) else {}
