@@ -1,13 +1,16 @@
-"""Events as the functions framework hands them to a function: Pub/Sub CloudEvents."""
+"""Events as the functions framework hands them to a function: Pub/Sub CloudEvents, HTTP requests."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from cloudevents.http import CloudEvent
+from flask import Flask, Request, Response, request
 
 PUBSUB_EVENT = "google.cloud.pubsub.topic.v1.messagePublished"
 
@@ -39,3 +42,16 @@ def pubsub_event(
         {"message": message, "subscription": f"projects/demo-gitalong/subscriptions/{topic}"},
     )
 
+
+@contextmanager
+def http_request(method: str = "POST", **kwargs: Any) -> Iterator[Request]:
+    """A Flask request as the functions framework passes it (``kwargs`` as for Werkzeug's test client)."""
+    with Flask(__name__).test_request_context("/", method=method, **kwargs):
+        yield request
+
+
+def serve(function: Callable[..., object], req: Request) -> Response:
+    """What a decorated HTTP or callable function answers ``req`` (the SDK types it as undecorated)."""
+    response = function(req)
+    assert isinstance(response, Response), response
+    return response
