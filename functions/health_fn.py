@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 from firebase_functions import https_fn
+
+from _edge import json_response, run_http
+
+
+def _report(req: https_fn.Request) -> https_fn.Response:
+    from gitalong.infra.health import run_checks
+
+    report = run_checks()
+    return json_response(report, 200 if report["status"] == "healthy" else 503)
 
 
 @https_fn.on_request()
 def health(req: https_fn.Request) -> https_fn.Response:
     """GET → ``{"status": "healthy", "checks": {...}}``; 503 when a dependency is down."""
-    if req.method not in ("GET", "HEAD"):
-        return https_fn.Response(json.dumps({"error": "use GET"}), status=405, content_type="application/json")
-    from gitalong.infra.health import run_checks
-
-    report = run_checks()
-    status = 200 if report["status"] == "healthy" else 503
-    return https_fn.Response(json.dumps(report), status=status, content_type="application/json")
+    return run_http("health", req, _report, methods=("GET", "HEAD"))

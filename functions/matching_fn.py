@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from firebase_functions import https_fn, options, pubsub_fn, scheduler_fn
 
-from _edge import pubsub_payload, run_callable
-
-logger = logging.getLogger("gitalong")
+from _edge import run_callable, run_message
+from gitalong.contract import topics
 
 
 @https_fn.on_call(memory=options.MemoryOption.GB_1)  # encoder ≈ 210 MB + the candidate index
@@ -53,30 +51,21 @@ def nightly_recompute(event: scheduler_fn.ScheduledEvent) -> None:
     recompute.start_run(run_id)
 
 
-@pubsub_fn.on_message_published(topic="recompute-shard", retry=True, memory=2048, timeout_sec=540)
+@pubsub_fn.on_message_published(topic=topics.RECOMPUTE_SHARD, retry=True, memory=2048, timeout_sec=540)
 def recompute_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Compute one shard's recommendations; an exception makes Pub/Sub redeliver (idempotent)."""
+    from gitalong.contract.messages import RecomputeShard
     from gitalong.matching import recompute
 
-    msg = pubsub_payload(event)
-    try:
-        shard, shards, run_id = int(msg["shard"]), int(msg["shards"]), str(msg["run_id"])
-        if not (0 <= shard < shards <= 10_000) or not run_id:
-            raise ValueError("shard out of range")
-    except (KeyError, TypeError, ValueError) as exc:
-        logger.error("recompute-shard: malformed message %r dropped (%s)", msg, exc)
-        return  # retrying a malformed message would never succeed
-    recompute.run_shard(shard, shards, run_id)
+    run_message("recompute_shard", event, RecomputeShard,
+                lambda msg, _: recompute.run_shard(msg.shard, msg.shards, msg.run_id))
 
 
-@pubsub_fn.on_message_published(topic="profile-updated", retry=True, memory=options.MemoryOption.GB_1)
+@pubsub_fn.on_message_published(topic=topics.PROFILE_UPDATED, retry=True, memory=options.MemoryOption.GB_1)
 def refresh_recommendations(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Recompute one user's recommendations right after their profile changed."""
+    from gitalong.contract.messages import ProfileUpdated
     from gitalong.matching import recommendations
 
-    msg = pubsub_payload(event)
-    uid = msg.get("uid")
-    if not isinstance(uid, str) or not uid or "/" in uid:
-        logger.error("profile-updated: malformed message %r dropped", msg)
-        return
-    recommendations.refresh_user(uid, f"profile-updated:{event.id}")
+    run_message("refresh_recommendations", event, ProfileUpdated,
+                lambda msg, delivery: recommendations.refresh_user(msg.uid, f"profile-updated:{delivery.event_id}"))

@@ -1,19 +1,17 @@
 """Media: signed direct uploads, server uploads, Cloudinary notifications, deletion, sweeps, usage.
 
-Thin handlers over ``gitalong.media.service``; the domain and the SDK load on first call.
+Thin handlers over the use cases in ``gitalong.media``; the domain and the SDK load on first call.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import date, datetime
 from typing import Any
 
 from firebase_functions import https_fn, options, scheduler_fn
 from firebase_functions.params import SecretParam
 
-from _edge import run_callable
+from _edge import json_response, run_callable, run_http
 
 logger = logging.getLogger("gitalong")
 
@@ -23,11 +21,6 @@ CLOUDINARY_URL = SecretParam(
 )
 _SECRETS = [CLOUDINARY_URL]
 
-_HTTP_STATUS = {
-    "INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
-    "NOT_FOUND": 404, "ALREADY_EXISTS": 409, "RESOURCE_EXHAUSTED": 429, "UNAVAILABLE": 503, "INTERNAL": 500,
-}
-
 
 def _store() -> Any:
     from gitalong.infra.cloudinary_store import store_from
@@ -35,24 +28,10 @@ def _store() -> Any:
     return store_from(CLOUDINARY_URL.value or None)
 
 
-def _json(body: Any, status: int = 200) -> https_fn.Response:
-    def default(value: Any) -> str:
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        return str(value)
-
-    return https_fn.Response(json.dumps(body, default=default), status=status, content_type="application/json")
-
-
-def _error(status: str, message: str, details: Any = None, http_status: int | None = None) -> https_fn.Response:
-    body = {"error": {"status": status, "message": message, "details": details}}
-    return _json(body, http_status or _HTTP_STATUS.get(status, 500))
-
-
 @https_fn.on_call(secrets=_SECRETS)
 def create_upload_signature(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Sign a direct upload to Cloudinary for ``kind``; creates a pending ``media/{id}`` record."""
-    from gitalong.media import service as media
+    from gitalong.media import uploads as media
 
     return run_callable("create_upload_signature", req,
                         lambda uid, request: media.create_upload_signature(uid, request, _store()))
@@ -61,7 +40,7 @@ def create_upload_signature(req: https_fn.CallableRequest[Any]) -> dict[str, Any
 @https_fn.on_call(secrets=_SECRETS)
 def delete_media(req: https_fn.CallableRequest[Any]) -> dict[str, Any]:
     """Owner only: destroy the Cloudinary asset and the record (a failure is retried by the sweep)."""
-    from gitalong.media import service as media
+    from gitalong.media import deletion as media
 
     return run_callable("delete_media", req, lambda uid, request: media.delete_media(uid, request, _store()))
 
@@ -82,57 +61,58 @@ def _caller(req: https_fn.Request) -> str:
         raise Unauthenticated(f"invalid ID token: {err}") from None
 
 
+def _upload(req: https_fn.Request) -> https_fn.Response:
+    from pydantic import ValidationError
+
+    from gitalong.core.errors import InvalidArgument, errors_from_validation
+    from gitalong.media import uploads as media
+
+    uid = _caller(req)
+    try:
+        form = media.UploadMediaForm.model_validate({"kind": req.form.get("kind")})
+    except ValidationError as exc:
+        raise InvalidArgument("invalid upload_media request", errors_from_validation(exc)) from None
+    upload = req.files.get("file")
+    if upload is None:
+        raise InvalidArgument("no file part", [{"field": "file", "message": "required"}])
+    return json_response(media.upload_media(uid, form.kind, upload.filename, upload.read(), _store()), 201)
+
+
 @https_fn.on_request(secrets=_SECRETS, timeout_sec=300, memory=options.MemoryOption.GB_1)
 def upload_media(req: https_fn.Request) -> https_fn.Response:
     """POST multipart (``file``, ``kind``) with a Firebase ID token → the ready media record."""
-    if req.method != "POST":
-        return _error("INVALID_ARGUMENT", "use POST multipart/form-data with file and kind", http_status=405)
-    from pydantic import ValidationError
-
-    from gitalong.core.errors import GitAlongError, InvalidArgument, errors_from_validation
-    from gitalong.media import service as media
-
-    try:
-        uid = _caller(req)
-        try:
-            form = media.UploadMediaForm.model_validate({"kind": req.form.get("kind")})
-        except ValidationError as exc:
-            raise InvalidArgument("invalid upload_media request", errors_from_validation(exc)) from None
-        upload = req.files.get("file")
-        if upload is None:
-            raise InvalidArgument("no file part", [{"field": "file", "message": "required"}])
-        record = media.upload_media(uid, form.kind, upload.filename, upload.read(), _store())
-    except GitAlongError as error:
-        logger.info("upload_media refused: %s %s", error.status, error.message)
-        return _error(error.status, error.message, error.details, getattr(error, "http_status", None))
-    return _json(record, 201)
+    return run_http("upload_media", req, _upload)
 
 
-@https_fn.on_request(secrets=_SECRETS)
-def cloudinary_webhook(req: https_fn.Request) -> https_fn.Response:
-    """Cloudinary's notifications: signature verified (else 401, nothing written), then applied."""
-    if req.method != "POST":
-        return _error("INVALID_ARGUMENT", "use POST", http_status=405)
-    from gitalong.core.errors import GitAlongError
-    from gitalong.media import service as media
+def _notification(req: https_fn.Request) -> https_fn.Response:
+    from gitalong.core.errors import GitAlongError, InvalidArgument, Unauthenticated, Unavailable
+    from gitalong.media import notifications as media
 
     try:
         status, outcome = media.handle_notification(
             req.get_data(as_text=True), req.headers.get("X-Cld-Timestamp"), req.headers.get("X-Cld-Signature"),
             _store(),
         )
-    except GitAlongError as error:
+    except GitAlongError as error:  # answered 503 whatever it was: Cloudinary retries a 5xx
         logger.error("cloudinary_webhook failed: %s %s", error.status, error.message)
-        return _error(error.status, error.message, error.details, http_status=503)  # Cloudinary retries
+        raise Unavailable(error.message, error.details) from error
+    if status == 401:
+        raise Unauthenticated(outcome)
     if status >= 400:
-        return _error("UNAUTHENTICATED" if status == 401 else "INVALID_ARGUMENT", outcome, http_status=status)
-    return _json({"ok": True, "outcome": outcome})
+        raise InvalidArgument(outcome)
+    return json_response({"ok": True, "outcome": outcome})
+
+
+@https_fn.on_request(secrets=_SECRETS)
+def cloudinary_webhook(req: https_fn.Request) -> https_fn.Response:
+    """Cloudinary's notifications: signature verified (else 401, nothing written), then applied."""
+    return run_http("cloudinary_webhook", req, _notification)
 
 
 @scheduler_fn.on_schedule(schedule="every 60 minutes", secrets=_SECRETS)
 def media_sweep(event: scheduler_fn.ScheduledEvent) -> None:
     """Retry failed Cloudinary deletions; remove pending uploads that never came (after a day)."""
-    from gitalong.media import service as media
+    from gitalong.media import deletion as media
 
     media.sweep(now=event.schedule_time, store=_store())
 
@@ -140,7 +120,7 @@ def media_sweep(event: scheduler_fn.ScheduledEvent) -> None:
 @scheduler_fn.on_schedule(schedule="0 3 1 * *", timezone=scheduler_fn.Timezone("UTC"), secrets=_SECRETS)
 def media_monthly_usage(event: scheduler_fn.ScheduledEvent) -> None:
     """On the 1st: summarise last month's uploads into ``stats/media_usage/months/{yyyy-mm}``."""
-    from gitalong.media import service as media
+    from gitalong.media import usage as media
     from gitalong.media.model import previous_month
 
     try:

@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 from firebase_functions import options, pubsub_fn, scheduler_fn
 
 import _firestore_triggers as firestore_trigger
-from _edge import pubsub_payload
+from _edge import Delivery, run_message
+from gitalong.contract import topics
 
 if TYPE_CHECKING:
     from firebase_functions.firestore_fn import Change, Event
+
+    from gitalong.contract.messages import ProfileSync, ReencodeProfiles
 
 logger = logging.getLogger("gitalong.profiles.model")
 
@@ -38,17 +41,6 @@ def _doc(snapshot: Any) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot is not None and snapshot.exists else None
 
 
-def _age_s(event: Any) -> float:
-    from datetime import UTC, datetime
-
-    published = getattr(event.data.message, "publish_time", None) or event.time
-    if isinstance(published, str):
-        published = datetime.fromisoformat(published.replace("Z", "+00:00"))
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=UTC)
-    return (datetime.now(UTC) - published).total_seconds()
-
-
 @firestore_trigger.on_document_written(
     document="users/{uid}", secrets=CASCADE, memory=ENCODES
 )
@@ -59,26 +51,26 @@ def sync_profile(event: Event[Change[Any]]) -> None:
     profile_sync.on_user_written(event.params["uid"], event.id, _doc(event.data.before), _doc(event.data.after))
 
 
-@pubsub_fn.on_message_published(topic="profile-sync", retry=True, memory=ENCODES, secrets=CASCADE)
-def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
-    """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
+def _retry_sync(msg: ProfileSync, delivery: Delivery) -> None:
     from gitalong.profiles import sync as profile_sync
 
-    message = pubsub_payload(event)
-    uid = message.get("uid")
-    if not isinstance(uid, str) or not uid:
-        logger.error("profile-sync message without uid: %s", message)
+    if delivery.age_s() > MAX_RETRY_AGE_S:
+        logger.error("profile-sync of %s given up after %.0f s; reconciliation will repair", msg.uid, delivery.age_s())
         return
-    if _age_s(event) > MAX_RETRY_AGE_S:
-        logger.error("profile-sync of %s given up after %.0f s; reconciliation will repair", uid, _age_s(event))
-        return
-    event_id = message.get("event_id") if isinstance(message.get("event_id"), str) else None
     try:
-        profile_sync.process(uid, event_id)
+        profile_sync.process(msg.uid, msg.event_id)
     except Exception as exc:
         if profile_sync.is_transient(exc):
             raise  # Pub/Sub redelivers with backoff
-        logger.exception("profile-sync of %s failed permanently", uid)
+        logger.exception("profile-sync of %s failed permanently", msg.uid)
+
+
+@pubsub_fn.on_message_published(topic=topics.PROFILE_SYNC, retry=True, memory=ENCODES, secrets=CASCADE)
+def retry_profile_sync(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
+    """Re-run a sync the trigger could not finish; a transient failure raises, so Pub/Sub retries."""
+    from gitalong.contract.messages import ProfileSync
+
+    run_message("retry_profile_sync", event, ProfileSync, _retry_sync)
 
 
 @scheduler_fn.on_schedule(schedule="every 6 hours", timeout_sec=540, memory=ENCODES, secrets=CASCADE)
@@ -89,17 +81,14 @@ def reconcile_profiles(event: scheduler_fn.ScheduledEvent) -> None:
     profile_sync.reconcile()
 
 
-@pubsub_fn.on_message_published(topic="github-enrich", retry=True)
+@pubsub_fn.on_message_published(topic=topics.GITHUB_ENRICH, retry=True)
 def enrich_github(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Fetch the user's public GitHub stats onto the card; a rate limit raises so Pub/Sub retries."""
+    from gitalong.contract.messages import GithubEnrich
     from gitalong.profiles import github as github_enrichment
 
-    message = pubsub_payload(event)
-    uid = message.get("uid")
-    if not isinstance(uid, str) or not uid:
-        logger.error("github-enrich message without uid: %s", message)
-        return
-    github_enrichment.run(uid, give_up=_age_s(event) > github_enrichment.MAX_RETRY_AGE_S)
+    run_message("enrich_github", event, GithubEnrich, lambda msg, delivery: github_enrichment.run(
+        msg.uid, give_up=delivery.age_s() > github_enrichment.MAX_RETRY_AGE_S))
 
 
 @scheduler_fn.on_schedule(schedule="every day 04:00", timeout_sec=540)
@@ -110,38 +99,28 @@ def refresh_github_stats(event: scheduler_fn.ScheduledEvent) -> None:
     github_enrichment.queue_due()
 
 
-@pubsub_fn.on_message_published(topic="reencode-profiles", retry=True, memory=ENCODES, timeout_sec=540)
+def _start_reencode(msg: ReencodeProfiles, delivery: Delivery) -> None:
+    from gitalong.matching import reencode
+
+    try:
+        reencode.start_run(reencode.run_id_for(msg, delivery.published))
+    except reencode.JobConflict as exc:  # jobs/{run_id} is another job's: a retry could never succeed
+        logger.error("reencode-profiles: message %s dropped (%s)", delivery.event_id, exc)
+
+
+@pubsub_fn.on_message_published(topic=topics.REENCODE_PROFILES, retry=True, memory=ENCODES, timeout_sec=540)
 def reencode_profiles(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Start a re-encode run (``{run_id}``, optional): ``jobs/{run_id}`` and one ``reencode-shard`` per shard."""
-    import base64
-    import binascii
-    from datetime import UTC, datetime
+    from gitalong.contract.messages import ReencodeProfiles
 
-    from gitalong.matching import reencode
-
-    published = getattr(event.data.message, "publish_time", None) or event.time
-    if isinstance(published, str):
-        published = datetime.fromisoformat(published.replace("Z", "+00:00"))
-    if not isinstance(published, datetime):
-        published = datetime.now(UTC)
-    try:
-        run_id = reencode.run_id_from_message(base64.b64decode(event.data.message.data or ""), published)
-        reencode.start_run(run_id)
-    except (binascii.Error, ValueError) as exc:  # JobConflict too: a retry could never succeed
-        logger.error("reencode-profiles: message %r dropped (%s)", event.data.message.data, exc)
+    run_message("reencode_profiles", event, ReencodeProfiles, _start_reencode)
 
 
-@pubsub_fn.on_message_published(topic="reencode-shard", retry=True, memory=ENCODES, timeout_sec=540)
+@pubsub_fn.on_message_published(topic=topics.REENCODE_SHARD, retry=True, memory=ENCODES, timeout_sec=540)
 def reencode_shard(event: pubsub_fn.CloudEvent[pubsub_fn.MessagePublishedData[Any]]) -> None:
     """Re-encode one shard's outdated cards; an exception makes Pub/Sub redeliver (idempotent)."""
+    from gitalong.contract.messages import ReencodeShard
     from gitalong.matching import reencode
 
-    msg = pubsub_payload(event)
-    try:
-        shard, shards, run_id = int(msg["shard"]), int(msg["shards"]), msg["run_id"]
-        if not (0 <= shard < shards <= reencode.MAX_SHARDS) or not reencode.valid_run_id(run_id):
-            raise ValueError("shard or run_id out of range")
-    except (KeyError, TypeError, ValueError) as exc:
-        logger.error("reencode-shard: malformed message %r dropped (%s)", msg, exc)
-        return  # retrying a malformed message would never succeed
-    reencode.run_shard(shard, shards, str(run_id))
+    run_message("reencode_shard", event, ReencodeShard,
+                lambda msg, _: reencode.run_shard(msg.shard, msg.shards, msg.run_id))

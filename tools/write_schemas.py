@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from gitalong.contract import CALLABLES
+from gitalong.contract.callables import CALLABLES
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 

@@ -16,3 +16,10 @@ def test_health_reports_healthy_with_a_firestore_check(emulators: Emulators) -> 
 def test_health_refuses_other_methods(emulators: Emulators) -> None:
     response = emulators.session.post(emulators.url("health"), timeout=30)
     assert response.status_code == 405
+
+
+def test_health_answers_a_wrong_method_with_the_error_body_of_every_http_function(emulators: Emulators) -> None:
+    response = emulators.session.delete(emulators.url("health"), timeout=30)
+    assert response.status_code == 405
+    assert response.json() == {"error": {"status": "INVALID_ARGUMENT", "message": "health takes GET or HEAD",
+                                         "details": None}}

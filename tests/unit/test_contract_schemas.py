@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import write_schemas as schema_tool
-from gitalong.contract import CALLABLES
+from gitalong.contract.callables import CALLABLES
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 

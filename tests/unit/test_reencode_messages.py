@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from gitalong.contract.messages import ReencodeProfiles, parse
 from gitalong.matching import ENCODER_ID, reencode
 from support.manifest import endpoint_of
 
@@ -34,7 +35,7 @@ def test_the_default_run_id_names_the_encoder_and_the_utc_minute_of_publication(
     ],
 )
 def test_a_start_message_names_its_run_or_gets_the_default(data: bytes | str, expected: str | None) -> None:
-    assert reencode.run_id_from_message(data, AT) == (expected or reencode.default_run_id(AT))
+    assert reencode.run_id_for(parse(ReencodeProfiles, data), AT) == (expected or reencode.default_run_id(AT))
 
 
 @pytest.mark.parametrize(
@@ -43,8 +44,8 @@ def test_a_start_message_names_its_run_or_gets_the_default(data: bytes | str, ex
      b'{"run_id": "__x__"}', b'{"run_id": " padded"}', b'{"run_id": "' + b"x" * 201 + b'"}', b"\xff\xfe"],
 )
 def test_a_start_message_that_is_not_an_object_or_names_an_unusable_id_is_refused(data: bytes) -> None:
-    with pytest.raises(ValueError):
-        reencode.run_id_from_message(data, AT)
+    with pytest.raises(ValueError):  # MalformedMessage: the edge drops it
+        reencode.run_id_for(parse(ReencodeProfiles, data), AT)
 
 
 def test_a_card_is_outdated_unless_its_encoder_is_this_codes() -> None:

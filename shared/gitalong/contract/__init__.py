@@ -1,9 +1,7 @@
-"""The public contract: request and response models of every callable.
+"""The public contract: the callables' models, the Pub/Sub topics and the messages on them.
 
-``CALLABLES`` maps each callable's name to its ``(request, response)`` models; the
-JSON Schemas in ``schemas/`` are generated from it (``./dev schemas``).
+``callables.CALLABLES`` maps each callable's name to its ``(request, response)`` models; the
+JSON Schemas in ``schemas/`` are generated from it (``./dev schemas``). ``topics`` names every
+topic; ``messages`` holds one model per topic a function subscribes to. Nothing is imported
+here, so ``from gitalong.contract import topics`` stays free at cold start.
 """
-
-from gitalong.contract.callables import CALLABLES, CallableSpec
-
-__all__ = ["CALLABLES", "CallableSpec"]

@@ -1,4 +1,4 @@
-"""Publishing to the contract's Pub/Sub topics (the emulator when PUBSUB_EMULATOR_HOST is set)."""
+"""Publishing to the Pub/Sub topics of ``gitalong.contract.topics`` (the emulator when PUBSUB_EMULATOR_HOST is set)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,6 @@ from typing import Any
 from gitalong.core.config import project_id
 
 logger = logging.getLogger(__name__)
-
-PROFILE_UPDATED = "profile-updated"
-RECOMPUTE_SHARD = "recompute-shard"
-MATCH_CREATED = "match-created"
-REENCODE_PROFILES = "reencode-profiles"
-REENCODE_SHARD = "reencode-shard"
-
 
 @lru_cache(maxsize=1)
 def _publisher() -> Any:
@@ -40,13 +33,3 @@ def publish(topic: str, message: dict[str, Any], timeout: float = 30.0) -> str:
     logger.info("published %s to %s (%s)", message_id, topic, message)
     return message_id
 
-
-def decode(data: bytes | str | None) -> dict[str, Any]:
-    """The JSON object carried by a Pub/Sub message (``{}`` when empty or not an object)."""
-    if not data:
-        return {}
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from gitalong.contract import topics
 from gitalong.infra import firestore, pubsub
 from gitalong.matching import store
 from gitalong.matching.diversity import mmr
@@ -69,7 +70,7 @@ def start_run(run_id: str, shards: int | None = None) -> dict[str, Any]:
         }
         ref.set(job)
     for shard in range(int(job["shards"])):
-        pubsub.publish(pubsub.RECOMPUTE_SHARD, {"shard": shard, "shards": int(job["shards"]), "run_id": run_id})
+        pubsub.publish(topics.RECOMPUTE_SHARD, {"shard": shard, "shards": int(job["shards"]), "run_id": run_id})
     logger.info("run %s: published %s shards", run_id, job["shards"])
     return job
 

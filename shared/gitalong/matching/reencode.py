@@ -20,7 +20,6 @@ cursor and never counts a user twice, and a shard already in ``shards_done`` rec
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -30,6 +29,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from gitalong.contract import topics
+from gitalong.contract.messages import MAX_REENCODE_SHARDS, MAX_RUN_ID, ReencodeProfiles, usable_document_id
 from gitalong.matching import ENCODER_ID
 from gitalong.matching.store import JOBS
 from gitalong.profiles.store import PROFILES
@@ -38,8 +39,7 @@ logger = logging.getLogger(__name__)
 
 KIND = "reencode"
 CARDS_PER_SHARD = 1000
-MAX_SHARDS = 64
-MAX_RUN_ID = 200
+MAX_SHARDS = MAX_REENCODE_SHARDS
 OUTCOMES = ("synced", "unchanged", "invalid", "stale", "deleted", "failed")
 """Per outdated card: ``synced`` (re-encoded), ``unchanged`` (nothing to rewrite: the source
 hash already matched), ``invalid`` (the user document does not validate: last card kept),
@@ -73,38 +73,18 @@ def default_run_id(at: datetime) -> str:
 
 def valid_run_id(run_id: object) -> bool:
     """A usable Firestore document id of at most :data:`MAX_RUN_ID` characters."""
-    return (
-        isinstance(run_id, str)
-        and 0 < len(run_id) <= MAX_RUN_ID
-        and run_id.isprintable()
-        and run_id.strip() == run_id
-        and "/" not in run_id
-        and run_id not in (".", "..")
-        and not (run_id.startswith("__") and run_id.endswith("__"))
-    )
-
-
-def run_id_from_message(data: bytes | str | None, published: datetime) -> str:
-    """The run id a ``reencode-profiles`` message asks for; the default when it names none.
-
-    An empty message, ``{}`` and ``{"run_id": null}`` mean the default; anything that is not
-    a JSON object, or a ``run_id`` that is not a valid id, raises :class:`ValueError`.
-    """
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else (data or "")
-    if not text.strip():
-        return default_run_id(published)
+    if not isinstance(run_id, str) or len(run_id) > MAX_RUN_ID:
+        return False
     try:
-        message = json.loads(text)
+        usable_document_id(run_id)
     except ValueError:
-        raise ValueError("not JSON") from None
-    if not isinstance(message, dict):
-        raise ValueError("not a JSON object")
-    run_id = message.get("run_id")
-    if run_id is None:
-        return default_run_id(published)
-    if not valid_run_id(run_id):
-        raise ValueError(f"run_id {run_id!r} is not a usable document id")
-    return str(run_id)
+        return False
+    return True
+
+
+def run_id_for(message: ReencodeProfiles, published: datetime) -> str:
+    """The run a ``reencode-profiles`` message asks for: its ``run_id``, else the default of ``published``."""
+    return message.run_id or default_run_id(published)
 
 
 def outdated(card: dict[str, Any]) -> bool:
@@ -173,7 +153,7 @@ def start_run(run_id: str, shards: int | None = None) -> dict[str, Any]:
     if snap.exists:
         logger.info("reencode %s already started (%s); publishing its shards again", run_id, job.get("status"))
     for shard in range(int(job["shards"])):
-        pubsub.publish(pubsub.REENCODE_SHARD, {"shard": shard, "shards": int(job["shards"]), "run_id": run_id})
+        pubsub.publish(topics.REENCODE_SHARD, {"shard": shard, "shards": int(job["shards"]), "run_id": run_id})
     logger.info(
         "reencode %s: %s of %s cards outdated, %s shards published",
         run_id,
@@ -276,7 +256,7 @@ def _sync_card(uid: str) -> str:
         try:
             from gitalong.infra.pubsub import publish
 
-            publish(profile_sync.GITHUB_TOPIC, {"uid": uid})
+            publish(topics.GITHUB_ENRICH, {"uid": uid})
         except Exception:  # refresh_github_stats queues pending cards daily
             logger.exception("reencode %s: github-enrich not published", uid)
     return outcome.status
@@ -323,7 +303,7 @@ def run_shard(shard: int, shards: int, run_id: str, budget_s: float = BUDGET_S) 
     elapsed = time.perf_counter() - t0
     if not finished:
         logger.info("reencode %s shard %d/%d: %s in %.0f s; continuing", run_id, shard, shards, dict(counts), elapsed)
-        pubsub.publish(pubsub.REENCODE_SHARD, {"shard": shard, "shards": shards, "run_id": run_id})
+        pubsub.publish(topics.REENCODE_SHARD, {"shard": shard, "shards": shards, "run_id": run_id})
         return dict(counts)
     logger.info(
         "reencode %s shard %d/%d: %d outdated cards %s, %.2f s", run_id, shard, shards, len(todo), dict(counts), elapsed

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gitalong.contract import topics
 from gitalong.infra import github as gh
 
 logger = logging.getLogger(__name__)
@@ -89,9 +90,7 @@ def run(uid: str, give_up: bool = False, client: gh.Client | None = None,
     status = run_transaction(save)
     logger.info("github enrichment of %s (%s): %s", uid, username, status)
     if status == "ok":
-        from gitalong.infra.pubsub import PROFILE_UPDATED
-
-        publisher(PROFILE_UPDATED, {"uid": uid})
+        publisher(topics.PROFILE_UPDATED, {"uid": uid})
     return status
 
 
@@ -100,12 +99,11 @@ def queue_due(now: datetime | None = None, limit: int = QUEUE_LIMIT,
     """Publish ``github-enrich`` for cards whose ``github.refresh_after`` has passed."""
     from gitalong.infra import firestore
     from gitalong.profiles import store
-    from gitalong.profiles.sync import GITHUB_TOPIC
 
     query = store.cards_due_github_refresh(firestore.client(), now or datetime.now(UTC), limit)
     count = 0
     for snap in query.stream():
-        publisher(GITHUB_TOPIC, {"uid": snap.id})
+        publisher(topics.GITHUB_ENRICH, {"uid": snap.id})
         count += 1
     logger.info("queued %s GitHub refreshes", count)
     return count

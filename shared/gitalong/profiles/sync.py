@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitalong.contract import topics
 from gitalong.infra import ledger
 from gitalong.matching import ENCODER_ID
 from gitalong.profiles import store
@@ -33,10 +34,6 @@ from gitalong.profiles.model import UserProfile, build_card, relevant, source_ha
 logger = logging.getLogger(__name__)
 
 KIND = "profile-sync"
-SYNC_TOPIC = "profile-sync"
-"""Internal topic: ``{uid, event_id}``; its Pub/Sub function retries a failed sync."""
-GITHUB_TOPIC = "github-enrich"
-"""Internal topic: ``{uid, username}``; fetches GitHub stats for the card."""
 
 
 @dataclass
@@ -153,15 +150,13 @@ def _github_field(old: dict[str, Any] | None, username: str | None) -> tuple[dic
 
 def _after_commit(uid: str, outcome: Outcome, publisher: Callable[[str, dict[str, Any]], Any]) -> None:
     """Publish what a committed sync implies; a failed publish is logged (reconciliation repairs)."""
-    from gitalong.infra.pubsub import PROFILE_UPDATED
-
     if outcome.status != "synced":
         return
     try:
-        publisher(PROFILE_UPDATED, {"uid": uid})
+        publisher(topics.PROFILE_UPDATED, {"uid": uid})
         outcome.published = True
         if outcome.github == "fetch":
-            publisher(GITHUB_TOPIC, {"uid": uid})
+            publisher(topics.GITHUB_ENRICH, {"uid": uid})
     except Exception:  # the card is committed; the daily jobs catch up
         logger.exception("profile %s synced but publishing failed", uid)
 
@@ -222,10 +217,11 @@ def on_user_written(
         if not is_transient(exc):
             raise
         logger.warning(
-            "profile %s: transient failure (%s); handing event %s to %s", uid, type(exc).__name__, event_id, SYNC_TOPIC
+            "profile %s: transient failure (%s); handing event %s to %s",
+            uid, type(exc).__name__, event_id, topics.PROFILE_SYNC,
         )
         try:
-            handoff(SYNC_TOPIC, {"uid": uid, "event_id": event_id})
+            handoff(topics.PROFILE_SYNC, {"uid": uid, "event_id": event_id})
         except Exception:  # reconciliation is the last line
             logger.exception("profile %s: hand-off failed; reconciliation will repair", uid)
         return Outcome("handed-off")

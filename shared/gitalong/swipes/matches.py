@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from gitalong.contract import topics
 from gitalong.core.errors import NotFound
 from gitalong.infra import counters, firestore, ledger, notifications
 from gitalong.swipes import model as rules
@@ -78,7 +79,7 @@ def deliver_match_created(match_id: str) -> bool:
         return True
     participants = list((entry.to_dict() or {}).get("participants") or [])
     try:
-        pubsub.publish(pubsub.MATCH_CREATED, {"match_id": match_id, "participants": participants}, timeout=10)
+        pubsub.publish(topics.MATCH_CREATED, {"match_id": match_id, "participants": participants}, timeout=10)
         names = _names(participants)
         for uid in participants:
             other = next((p for p in participants if p != uid), uid)
