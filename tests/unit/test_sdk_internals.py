@@ -50,3 +50,4 @@ def test_the_instance_attributes_exist_on_real_objects(monkeypatch: pytest.Monke
     tx = client.transaction()
     for name in ("_id", "_write_pbs"):
         assert hasattr(tx, name), f"Transaction lost {name}: gitalong/infra/transactions.py needs rewriting"
+

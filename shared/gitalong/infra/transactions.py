@@ -7,7 +7,8 @@ SDK does since its "lazy-started transactions" (googleapis/nodejs-firestore#2017
 
     result = run_transaction(lambda tx: body(tx))   # body reads with tx.get_all(refs)
 
-Retries follow the SDK's ``transactional``: a commit that answers ``ABORTED`` is retried,
+Retries follow the SDK's ``transactional``: a commit that answers ``ABORTED`` is retried
+(after a jittered exponential back-off, as Google's client libraries do for contention),
 up to ``max_attempts``, as ``retry_transaction`` of the first attempt (so it keeps its
 place in the lock queue); any other failure, in the body or the commit, rolls the
 transaction back and propagates.
@@ -21,6 +22,8 @@ is pinned in both requirements files and the swipe integration tests exercise ev
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -72,11 +75,26 @@ class LazyTransaction(Transaction):
         return snapshots
 
 
+BACKOFF_BASE_S = 0.01
+BACKOFF_CAP_S = 0.5
+
+
+def _back_off(attempt: int) -> None:
+    """Wait a random time up to ``BACKOFF_BASE_S * 2**attempt`` (capped) before retrying.
+
+    Two transactions that keep aborting each other and retry at once can lose to each other
+    until the attempts run out (seen on the emulator under load); full jitter spreads them out.
+    """
+    time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))
+
+
 def run_transaction(body: Callable[[LazyTransaction], T], max_attempts: int = MAX_ATTEMPTS) -> T:
     """Run ``body(tx)`` in a read-write transaction and commit it; see the module docstring."""
     tx = LazyTransaction(firestore.client(), max_attempts=max_attempts)
     last: Exception | None = None
-    for _ in range(max_attempts):
+    for attempt in range(max_attempts):
+        if attempt:
+            _back_off(attempt)
         tx._clean_up()
         try:
             result = body(tx)
