@@ -34,7 +34,9 @@ def _alive(tree: dict[int, str]) -> list[int]:
 
 @pytest.mark.slow
 def test_dev_run_seeds_the_suite_prints_endpoints_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    offset = int(os.environ.get("GITALONG_EMULATOR_PORT_OFFSET", "0")) + 500
+    # Far from the suite's own ports and from its function workers' (8081 and up, which reached
+    # 8585 = pubsub at +500 once on a fresh clone), below the ephemeral range (32768+).
+    offset = int(os.environ.get("GITALONG_EMULATOR_PORT_OFFSET", "0")) + 20500
     env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
     env["GITALONG_EMULATOR_PORT_OFFSET"] = str(offset)
     log = tmp_path / "run.log"
